@@ -1,0 +1,42 @@
+/* The CLI: global options, the command table and the cmd_<verb>() entry points. */
+#ifndef RL_CMD_H
+#define RL_CMD_H
+
+#include "error.h"
+#include "log.h"
+
+struct rl_globals {
+    const char *root;      /* --root: state directory of `rl oci`, store of later verbs */
+    const char *log_path;  /* --log */
+    bool log_json;         /* --log-format=json */
+    bool systemd_cgroup;   /* --systemd-cgroup (accepted for runc compatibility) */
+    const char *argv0;
+};
+
+enum {
+    RL_CMD_RUNTIME = 1 << 0, /* creates or touches containers */
+};
+
+struct rl_command {
+    const char *name;
+    int (*fn)(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
+    const char *summary;
+    const char *usage; /* options and arguments, printed by --help */
+    unsigned int flags;
+};
+
+/* Exit status carried by an error that is not rl's own failure (the container's status,
+ * 126/127 for exec failures). Set by a command before it returns < 0. */
+extern int rl_exit_status;
+
+int cmd_oci(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
+int cmd_info(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
+int cmd_doctor(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
+int cmd_version(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
+
+/* Print "Usage: rl VERB USAGE" and the summary; for --help of every verb. */
+void rl_print_command_help(FILE *out, const char *prefix, const struct rl_command *cmd);
+/* True when ARG is -h or --help. */
+bool rl_is_help(const char *arg);
+
+#endif

@@ -1,0 +1,3 @@
+#ifndef RL_CONTAINER_H
+#define RL_CONTAINER_H
+#endif

@@ -1,0 +1,219 @@
+#include "config.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fs.h"
+#include "syscalls.h"
+
+int
+rl_safe_openat(int dirfd, const char *path, int flags, mode_t mode, rl_error_t *err)
+{
+    struct open_how how = { 0 };
+    int fd;
+
+    how.flags = (unsigned long long) (flags | O_CLOEXEC);
+    if (flags & (O_CREAT | O_TMPFILE))
+        how.mode = mode;
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    while (*path == '/')
+        path++;
+    if (*path == '\0')
+        path = ".";
+    fd = TEMP_FAILURE_RETRY(rl_openat2(dirfd, path, &how));
+    if (fd < 0)
+        return rl_make_error(err, errno, "open '%s'", path);
+    return fd;
+}
+
+int
+rl_safe_mkdir_p(int dirfd, const char *path, mode_t mode, rl_error_t *err)
+{
+    cleanup_free char *prefix = xzalloc(strlen(path) + 2);
+    const char *p = path;
+    size_t len = 0;
+
+    /* Each component is created in its parent, and the parent is resolved afresh in the root
+     * of DIRFD: a symlink met on the way is followed as if DIRFD were "/". */
+    for (;;) {
+        cleanup_close int parent = -1;
+        const char *end;
+        char *name;
+
+        while (*p == '/')
+            p++;
+        if (*p == '\0')
+            break;
+        end = strchrnul(p, '/');
+        if ((end - p == 2 && strncmp(p, "..", 2) == 0))
+            return rl_make_error(err, EINVAL, "path '%s' contains '..'", path);
+        parent = rl_safe_openat(dirfd, len ? prefix : "/", O_PATH | O_DIRECTORY, 0, err);
+        if (parent < 0)
+            return parent;
+        prefix[len++] = '/';
+        memcpy(prefix + len, p, (size_t) (end - p));
+        len += (size_t) (end - p);
+        prefix[len] = '\0';
+        name = strrchr(prefix, '/') + 1;
+        if (mkdirat(parent, name, mode) < 0 && errno != EEXIST)
+            return rl_make_error(err, errno, "mkdir '%s'", prefix);
+        p = end;
+    }
+    return rl_safe_openat(dirfd, len ? prefix : "/", O_PATH | O_DIRECTORY, 0, err);
+}
+
+int
+rl_read_all_fd(int fd, size_t max, char **ret_buf, size_t *ret_len, rl_error_t *err)
+{
+    cleanup_free char *buf = NULL;
+    size_t len = 0, cap = 0;
+
+    for (;;) {
+        ssize_t n;
+        if (len + 4096 + 1 > cap) {
+            cap = cap ? cap * 2 : 8192;
+            buf = xrealloc(buf, cap);
+        }
+        n = TEMP_FAILURE_RETRY(read(fd, buf + len, cap - len - 1));
+        if (n < 0)
+            return rl_make_error(err, errno, "read");
+        if (n == 0)
+            break;
+        len += (size_t) n;
+        if (len > max)
+            return rl_make_error(err, EFBIG, "file larger than %zu bytes", max);
+    }
+    buf[len] = '\0';
+    if (ret_len)
+        *ret_len = len;
+    *ret_buf = steal_pointer(&buf);
+    return 0;
+}
+
+int
+rl_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, rl_error_t *err)
+{
+    cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return rl_make_error(err, errno, "open '%s'", path);
+    if (rl_read_all_fd(fd, max, ret_buf, ret_len, err) < 0)
+        return rl_error_wrap(err, "read '%s'", path);
+    return 0;
+}
+
+int
+rl_write_all(int fd, const void *buf, size_t len, rl_error_t *err)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = TEMP_FAILURE_RETRY(write(fd, p, len));
+        if (n < 0)
+            return rl_make_error(err, errno, "write");
+        p += n;
+        len -= (size_t) n;
+    }
+    return 0;
+}
+
+int
+rl_write_file(const char *path, const void *buf, size_t len, rl_error_t *err)
+{
+    cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return rl_make_error(err, errno, "open '%s'", path);
+    if (rl_write_all(fd, buf, len, err) < 0)
+        return rl_error_wrap(err, "write '%s'", path);
+    return 0;
+}
+
+int
+rl_write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode, rl_error_t *err)
+{
+    cleanup_free char *tmp = xasprintf("%s.tmp-%d", path, (int) getpid());
+    cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+
+    if (fd < 0)
+        return rl_make_error(err, errno, "create '%s'", tmp);
+    if (rl_write_all(fd, buf, len, err) < 0 || fsync(fd) < 0) {
+        if (*err == NULL)
+            rl_make_error(err, errno, "fsync");
+        (void) unlink(tmp);
+        return rl_error_wrap(err, "write '%s'", tmp);
+    }
+    if (rename(tmp, path) < 0) {
+        int e = errno;
+        (void) unlink(tmp);
+        return rl_make_error(err, e, "rename '%s' to '%s'", tmp, path);
+    }
+    return 0;
+}
+
+int
+rl_mkdir_p(const char *path, mode_t mode, rl_error_t *err)
+{
+    cleanup_free char *copy = xstrdup(path);
+    for (char *p = copy + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(copy, mode) < 0 && errno != EEXIST)
+            return rl_make_error(err, errno, "mkdir '%s'", copy);
+        *p = '/';
+    }
+    if (mkdir(copy, mode) < 0 && errno != EEXIST)
+        return rl_make_error(err, errno, "mkdir '%s'", copy);
+    return 0;
+}
+
+static int
+rm_rf_at(int parent, const char *name, dev_t dev, rl_error_t *err)
+{
+    cleanup_dir DIR *d = NULL;
+    struct dirent *de;
+    struct stat st;
+    int fd;
+
+    if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+        if (errno == ENOENT)
+            return 0;
+        return rl_make_error(err, errno, "stat '%s'", name);
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        if (unlinkat(parent, name, 0) < 0 && errno != ENOENT)
+            return rl_make_error(err, errno, "unlink '%s'", name);
+        return 0;
+    }
+    if (st.st_dev != dev)
+        return rl_make_error(err, EXDEV, "'%s' is a mount point", name);
+    fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return rl_make_error(err, errno, "open '%s'", name);
+    d = fdopendir(fd);
+    if (d == NULL) {
+        close(fd);
+        return rl_make_error(err, errno, "opendir '%s'", name);
+    }
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        if (rm_rf_at(dirfd(d), de->d_name, dev, err) < 0)
+            return rl_error_wrap(err, "%s", name);
+    }
+    if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+        return rl_make_error(err, errno, "rmdir '%s'", name);
+    return 0;
+}
+
+int
+rl_rm_rf(const char *path, rl_error_t *err)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0) {
+        if (errno == ENOENT)
+            return 0;
+        return rl_make_error(err, errno, "stat '%s'", path);
+    }
+    return rm_rf_at(AT_FDCWD, path, st.st_dev, err);
+}

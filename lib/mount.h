@@ -1,0 +1,3 @@
+#ifndef RL_MOUNT_H
+#define RL_MOUNT_H
+#endif

@@ -1,0 +1,3 @@
+#ifndef RL_STATE_H
+#define RL_STATE_H
+#endif

@@ -1,0 +1,3 @@
+#ifndef RL_TERMINAL_H
+#define RL_TERMINAL_H
+#endif

@@ -1,0 +1,170 @@
+#include "config.h"
+
+#include <dirent.h>
+#include <limits.h>
+#include <string.h>
+
+#include "util.h"
+
+void
+rl_cleanup_freep(void *p)
+{
+    free(*(void **) p);
+}
+
+void
+rl_cleanup_closep(int *fd)
+{
+    if (*fd >= 0) {
+        int saved = errno;
+        (void) close(*fd);
+        errno = saved;
+    }
+}
+
+void
+rl_cleanup_filep(FILE **f)
+{
+    if (*f)
+        (void) fclose(*f);
+}
+
+void
+rl_cleanup_strvp(char ***v)
+{
+    rl_strv_free(*v);
+}
+
+void
+rl_cleanup_dirp(void *p)
+{
+    DIR **d = p;
+    if (*d)
+        (void) closedir(*d);
+}
+
+static void RL_NORETURN
+oom(void)
+{
+    static const char msg[] = "rl: out of memory\n";
+    (void) !write(STDERR_FILENO, msg, sizeof(msg) - 1);
+    abort();
+}
+
+void *
+xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (p == NULL)
+        oom();
+    return p;
+}
+
+void *
+xzalloc(size_t n)
+{
+    void *p = calloc(1, n ? n : 1);
+    if (p == NULL)
+        oom();
+    return p;
+}
+
+void *
+xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n ? n : 1);
+    if (p == NULL)
+        oom();
+    return p;
+}
+
+char *
+xstrdup(const char *s)
+{
+    char *p = strdup(s);
+    if (p == NULL)
+        oom();
+    return p;
+}
+
+char *
+xstrndup(const char *s, size_t n)
+{
+    char *p = strndup(s, n);
+    if (p == NULL)
+        oom();
+    return p;
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    char *p;
+    int r;
+
+    va_start(ap, fmt);
+    r = vasprintf(&p, fmt, ap);
+    va_end(ap);
+    if (r < 0)
+        oom();
+    return p;
+}
+
+size_t
+rl_strv_len(char *const *v)
+{
+    size_t n = 0;
+    while (v && v[n])
+        n++;
+    return n;
+}
+
+void
+rl_strv_free(char **v)
+{
+    if (v == NULL)
+        return;
+    for (size_t i = 0; v[i]; i++)
+        free(v[i]);
+    free(v);
+}
+
+char **
+rl_strv_dup(char *const *v)
+{
+    size_t n = rl_strv_len(v);
+    char **r = xzalloc((n + 1) * sizeof(char *));
+    for (size_t i = 0; i < n; i++)
+        r[i] = xstrdup(v[i]);
+    return r;
+}
+
+bool
+rl_str_has_prefix(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool
+rl_str_has_suffix(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+bool
+rl_parse_ll(const char *s, long long min, long long max, long long *ret)
+{
+    char *end = NULL;
+    long long v;
+
+    if (s == NULL || *s == '\0')
+        return false;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+        return false;
+    *ret = v;
+    return true;
+}

@@ -1,0 +1,76 @@
+/* Small helpers shared by every module: scope-bound cleanup, ownership hand-over,
+ * allocators that never return NULL, and string helpers. */
+#ifndef RL_UTIL_H
+#define RL_UTIL_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define RL_UNUSED        __attribute__((unused))
+#define RL_PRINTF(a, b)  __attribute__((format(printf, a, b)))
+#define RL_NORETURN      __attribute__((noreturn))
+#define RL_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#ifndef TEMP_FAILURE_RETRY
+#define TEMP_FAILURE_RETRY(expression)                                                             \
+    ({                                                                                             \
+        long int __result;                                                                         \
+        do                                                                                         \
+            __result = (long int) (expression);                                                    \
+        while (__result == -1L && errno == EINTR);                                                 \
+        __result;                                                                                  \
+    })
+#endif
+
+void rl_cleanup_freep(void *p);
+void rl_cleanup_closep(int *fd);
+void rl_cleanup_filep(FILE **f);
+void rl_cleanup_strvp(char ***v);
+void rl_cleanup_dirp(void *p);
+
+#define cleanup_free  __attribute__((cleanup(rl_cleanup_freep)))
+#define cleanup_close __attribute__((cleanup(rl_cleanup_closep)))
+#define cleanup_file  __attribute__((cleanup(rl_cleanup_filep)))
+#define cleanup_strv  __attribute__((cleanup(rl_cleanup_strvp)))
+#define cleanup_dir   __attribute__((cleanup(rl_cleanup_dirp)))
+
+/* Hand a pointer or an fd over to the caller so that the cleanup attribute skips it. */
+#define steal_pointer(pp)                                                                          \
+    ({                                                                                             \
+        __typeof__(*(pp)) _ptr = *(pp);                                                            \
+        *(pp) = NULL;                                                                              \
+        _ptr;                                                                                      \
+    })
+
+static inline int
+steal_fd(int *fdp)
+{
+    int fd = *fdp;
+    *fdp = -1;
+    return fd;
+}
+
+void *xmalloc(size_t n);
+void *xzalloc(size_t n);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) RL_PRINTF(1, 2);
+
+/* A NULL-terminated vector of strings. */
+size_t rl_strv_len(char *const *v);
+void rl_strv_free(char **v);
+char **rl_strv_dup(char *const *v);
+
+bool rl_str_has_prefix(const char *s, const char *prefix);
+bool rl_str_has_suffix(const char *s, const char *suffix);
+
+/* Parse a whole decimal number; false on junk, overflow or out of [min, max]. */
+bool rl_parse_ll(const char *s, long long min, long long max, long long *ret);
+
+#endif
