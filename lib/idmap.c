@@ -1,1 +1,263 @@
 #include "config.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "fs.h"
+#include "idmap.h"
+#include "log.h"
+
+#define SUBID_MAX_RANGES 64
+
+int
+rl_subid_parse(const char *text, const char *name, uid_t id, struct rl_subid_range **ret,
+               size_t *ret_n, rl_error_t *err)
+{
+    cleanup_free struct rl_subid_range *out = NULL;
+    cleanup_free char *copy = xstrdup(text);
+    char idstr[32], *save = NULL, *line;
+    size_t n = 0;
+
+    snprintf(idstr, sizeof(idstr), "%u", (unsigned) id);
+    out = xzalloc(SUBID_MAX_RANGES * sizeof(*out));
+    for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *c1 = strchr(line, ':'), *c2;
+        long long start, count;
+
+        if (line[0] == '#' || c1 == NULL)
+            continue;
+        *c1 = '\0';
+        c2 = strchr(c1 + 1, ':');
+        if (c2 == NULL)
+            continue;
+        *c2 = '\0';
+        if (!((name && strcmp(line, name) == 0) || strcmp(line, idstr) == 0))
+            continue;
+        if (!rl_parse_ll(c1 + 1, 0, UINT32_MAX, &start)
+            || !rl_parse_ll(c2 + 1, 1, UINT32_MAX, &count) || start + count - 1 > UINT32_MAX)
+            continue;
+        if (n == SUBID_MAX_RANGES)
+            break;
+        out[n].start = (uint32_t) start;
+        out[n].count = (uint32_t) count;
+        n++;
+    }
+    *ret_n = n;
+    *ret = steal_pointer(&out);
+    return 0;
+}
+
+int
+rl_subid_read(const char *path, const char *name, uid_t id, struct rl_subid_range **ret,
+              size_t *ret_n, rl_error_t *err)
+{
+    cleanup_free char *text = NULL;
+    cleanup_error rl_error_t tmp = NULL;
+
+    if (rl_read_file(path, 16u << 20, &text, NULL, &tmp) < 0) {
+        if (tmp->status == ENOENT) {
+            *ret = NULL;
+            *ret_n = 0;
+            return 0;
+        }
+        *err = steal_pointer(&tmp);
+        return -1;
+    }
+    return rl_subid_parse(text, name, id, ret, ret_n, err);
+}
+
+int
+rl_idmap_default(uid_t host_id, const struct rl_subid_range *sub, size_t n_sub,
+                 struct rl_idmap_range **ret, size_t *ret_n)
+{
+    struct rl_idmap_range *map = xzalloc((n_sub + 1) * sizeof(*map));
+    uint64_t next = 1;
+    size_t n = 1;
+
+    map[0].container_id = 0;
+    map[0].host_id = host_id;
+    map[0].size = 1;
+    for (size_t i = 0; i < n_sub; i++) {
+        uint64_t count = sub[i].count;
+        if (next > UINT32_MAX - 1)
+            break;
+        if (next + count - 1 > UINT32_MAX - 1)
+            count = (UINT32_MAX - 1) - next + 1;
+        map[n].container_id = (uint32_t) next;
+        map[n].host_id = sub[i].start;
+        map[n].size = (uint32_t) count;
+        next += count;
+        n++;
+    }
+    *ret = map;
+    *ret_n = n;
+    return 0;
+}
+
+char *
+rl_idmap_format(const struct rl_idmap_range *map, size_t n)
+{
+    size_t cap = n * 36 + 1, len = 0;
+    char *out = xzalloc(cap);
+    for (size_t i = 0; i < n; i++)
+        len += (size_t) snprintf(out + len, cap - len, "%u %u %u\n", map[i].container_id,
+                                 map[i].host_id, map[i].size);
+    return out;
+}
+
+static bool
+host_range_allowed(uint64_t start, uint64_t size, uid_t self, const struct rl_subid_range *sub,
+                   size_t n_sub)
+{
+    /* Each host id of the range must be the caller's own or inside one subordinate range;
+     * walk it piecewise so that a range spanning two adjacent grants is accepted. */
+    uint64_t cur = start, end = start + size;
+
+    while (cur < end) {
+        bool found = false;
+        if (cur == self) {
+            cur++;
+            continue;
+        }
+        for (size_t i = 0; i < n_sub; i++) {
+            uint64_t s = sub[i].start, e = s + sub[i].count;
+            if (cur >= s && cur < e) {
+                cur = e;
+                found = true;
+                break;
+            }
+        }
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+int
+rl_idmap_check(const struct rl_idmap_range *map, size_t n, uid_t self,
+               const struct rl_subid_range *sub, size_t n_sub, const char *what, rl_error_t *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!host_range_allowed(map[i].host_id, map[i].size, self, sub, n_sub))
+            return rl_make_error(err, EPERM,
+                                 "%s: host ids %u-%u are outside the ids allowed to you (your own "
+                                 "id %u and your ranges in /etc/sub%s)",
+                                 what, map[i].host_id, (unsigned) (map[i].host_id + map[i].size - 1),
+                                 (unsigned) self, strstr(what, "gid") ? "gid" : "uid");
+        for (size_t j = 0; j < i; j++) {
+            uint64_t a = map[i].container_id, b = map[j].container_id;
+            if (a < b + map[j].size && b < a + map[i].size)
+                return rl_make_error(err, EINVAL, "%s: container ids of ranges %zu and %zu overlap",
+                                     what, j, i);
+        }
+    }
+    return 0;
+}
+
+long long
+rl_idmap_to_host(const struct rl_idmap_range *map, size_t n, uint32_t id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (id >= map[i].container_id && id - map[i].container_id < map[i].size)
+            return (long long) map[i].host_id + (id - map[i].container_id);
+    return -1;
+}
+
+static bool
+only_self(const struct rl_idmap_range *map, size_t n, uid_t self)
+{
+    return n == 1 && map[0].size == 1 && map[0].host_id == self;
+}
+
+/* Run newuidmap/newgidmap PID C H S ...: the setuid helpers check the ranges against
+ * /etc/subuid for us. */
+static int
+run_helper(const char *helper, pid_t pid, const struct rl_idmap_range *map, size_t n,
+           rl_error_t *err)
+{
+    cleanup_free char **argv = xzalloc((3 + 3 * n + 1) * sizeof(char *));
+    cleanup_strv char **nums = xzalloc((3 * n + 2) * sizeof(char *));
+    int pipefd[2], status;
+    char buf[512] = "";
+    ssize_t got;
+    pid_t child;
+    size_t k = 0;
+
+    argv[k++] = (char *) helper;
+    nums[0] = xasprintf("%d", (int) pid);
+    argv[k++] = nums[0];
+    for (size_t i = 0; i < n; i++) {
+        nums[1 + 3 * i] = xasprintf("%u", map[i].container_id);
+        nums[2 + 3 * i] = xasprintf("%u", map[i].host_id);
+        nums[3 + 3 * i] = xasprintf("%u", map[i].size);
+        argv[k++] = nums[1 + 3 * i];
+        argv[k++] = nums[2 + 3 * i];
+        argv[k++] = nums[3 + 3 * i];
+    }
+    if (pipe2(pipefd, O_CLOEXEC) < 0)
+        return rl_make_error(err, errno, "pipe");
+    child = fork();
+    if (child < 0) {
+        close(pipefd[0]);
+        close(pipefd[1]);
+        return rl_make_error(err, errno, "fork");
+    }
+    if (child == 0) {
+        dup2(pipefd[1], STDERR_FILENO);
+        dup2(pipefd[1], STDOUT_FILENO);
+        execv(helper, argv);
+        dprintf(STDERR_FILENO, "%s", strerror(errno));
+        _exit(127);
+    }
+    close(pipefd[1]);
+    got = TEMP_FAILURE_RETRY(read(pipefd[0], buf, sizeof(buf) - 1));
+    close(pipefd[0]);
+    if (got > 0) {
+        buf[got] = '\0';
+        buf[strcspn(buf, "\n")] = '\0';
+    }
+    if (TEMP_FAILURE_RETRY(waitpid(child, &status, 0)) < 0)
+        return rl_make_error(err, errno, "waitpid %s", helper);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return rl_make_error(err, 0, "%s failed: %s", helper, buf[0] ? buf : "no message");
+    return 0;
+}
+
+static int
+write_map_direct(pid_t pid, const char *file, const struct rl_idmap_range *map, size_t n,
+                 rl_error_t *err)
+{
+    cleanup_free char *path = xasprintf("/proc/%d/%s", (int) pid, file);
+    cleanup_free char *text = rl_idmap_format(map, n);
+    return rl_write_file(path, text, strlen(text), err);
+}
+
+int
+rl_idmap_write(pid_t pid, const struct rl_idmap_range *uids, size_t n_uids,
+               const struct rl_idmap_range *gids, size_t n_gids, rl_error_t *err)
+{
+    bool root = geteuid() == 0;
+
+    /* gid_map first: newgidmap needs setgroups still allowed, and a direct gid_map write by
+     * an unprivileged user needs setgroups denied. */
+    if (root) {
+        if (write_map_direct(pid, "gid_map", gids, n_gids, err) < 0)
+            return rl_error_wrap(err, "write gid map");
+    } else if (only_self(gids, n_gids, getegid())) {
+        cleanup_free char *path = xasprintf("/proc/%d/setgroups", (int) pid);
+        if (rl_write_file(path, "deny", 4, err) < 0
+            || write_map_direct(pid, "gid_map", gids, n_gids, err) < 0)
+            return rl_error_wrap(err, "write gid map");
+    } else if (run_helper(NEWGIDMAP_PATH, pid, gids, n_gids, err) < 0) {
+        return rl_error_wrap(err, "map gids");
+    }
+    if (root || only_self(uids, n_uids, geteuid())) {
+        if (write_map_direct(pid, "uid_map", uids, n_uids, err) < 0)
+            return rl_error_wrap(err, "write uid map");
+    } else if (run_helper(NEWUIDMAP_PATH, pid, uids, n_uids, err) < 0) {
+        return rl_error_wrap(err, "map uids");
+    }
+    return 0;
+}

@@ -114,8 +114,9 @@ const char *rl_namespace_name(int type);
 /* The file name under /proc/PID/ns/ for a CLONE_NEW* flag. */
 const char *rl_namespace_proc_name(int type);
 
-/* The default config.json for `rl oci spec`; ROOTLESS adds a user namespace that maps the
- * caller (and its subordinate ids when it has them). Returns new JSON. */
-json_t *rl_spec_default(bool rootless, uid_t uid, gid_t gid);
+/* The default config.json for `rl oci spec`; ROOTLESS adds a user namespace with the given
+ * maps and binds /sys instead of mounting sysfs. Returns new JSON. */
+json_t *rl_spec_default(bool rootless, const struct rl_idmap_range *uids, size_t n_uids,
+                        const struct rl_idmap_range *gids, size_t n_gids);
 
 #endif
