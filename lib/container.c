@@ -1,1 +1,1288 @@
 #include "config.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "caps.h"
+#include "container.h"
+#include "fs.h"
+#include "idmap.h"
+#include "log.h"
+#include "mount.h"
+#include "seccomp.h"
+#include "syscalls.h"
+#include "terminal.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* Messages on the parent <-> container sync socket (SOCK_SEQPACKET): one type byte, then a
+ * payload. */
+enum {
+    MSG_MAPS_DONE = 'M', /* parent: uid_map and gid_map are written */
+    MSG_START = 'S',     /* parent: exec now */
+    MSG_PID = 'P',       /* child: the real container pid (after a pid namespace join) */
+    MSG_TERMINAL = 'T',  /* child: the pty master, as SCM_RIGHTS */
+    MSG_READY = 'R',     /* child: created, waiting for start */
+    MSG_ERROR = 'E',     /* child: setup failed: int32 errno + message */
+    MSG_EXEC_ERROR = 'X' /* child: execve failed: int32 errno + message */
+};
+
+static int
+sync_send(int fd, char type, const void *data, size_t len)
+{
+    char buf[4200];
+    if (len > sizeof(buf) - 1)
+        len = sizeof(buf) - 1;
+    buf[0] = type;
+    if (len)
+        memcpy(buf + 1, data, len);
+    return TEMP_FAILURE_RETRY(send(fd, buf, len + 1, MSG_NOSIGNAL)) < 0 ? -errno : 0;
+}
+
+static void
+sync_send_error(int fd, char type, rl_error_t *err)
+{
+    char buf[4100];
+    int32_t status = (*err)->status;
+    size_t len = strlen((*err)->msg);
+
+    if (len > 4000)
+        len = 4000;
+    memcpy(buf, &status, sizeof(status));
+    memcpy(buf + sizeof(status), (*err)->msg, len);
+    (void) sync_send(fd, type, buf, sizeof(status) + len);
+}
+
+/* Wait for one byte of TYPE from the parent; anything else (or EOF) means give up. */
+static int
+sync_wait(int fd, char type, rl_error_t *err)
+{
+    char c;
+    ssize_t n = TEMP_FAILURE_RETRY(recv(fd, &c, 1, 0));
+    if (n != 1 || c != type)
+        return rl_make_error(err, n < 0 ? errno : EPIPE, "wait for the parent");
+    return 0;
+}
+
+int
+rl_signal_parse(const char *s, rl_error_t *err)
+{
+    static const struct {
+        const char *name;
+        int sig;
+    } sigs[] = {
+        { "HUP", SIGHUP },   { "INT", SIGINT },       { "QUIT", SIGQUIT },   { "ILL", SIGILL },
+        { "TRAP", SIGTRAP }, { "ABRT", SIGABRT },     { "IOT", SIGIOT },     { "BUS", SIGBUS },
+        { "FPE", SIGFPE },   { "KILL", SIGKILL },     { "USR1", SIGUSR1 },   { "SEGV", SIGSEGV },
+        { "USR2", SIGUSR2 }, { "PIPE", SIGPIPE },     { "ALRM", SIGALRM },   { "TERM", SIGTERM },
+        { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD }, { "CONT", SIGCONT },   { "STOP", SIGSTOP },
+        { "TSTP", SIGTSTP }, { "TTIN", SIGTTIN },     { "TTOU", SIGTTOU },   { "URG", SIGURG },
+        { "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ },     { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },
+        { "WINCH", SIGWINCH }, { "IO", SIGIO },       { "POLL", SIGPOLL },   { "PWR", SIGPWR },
+        { "SYS", SIGSYS },
+    };
+    const char *name = s;
+    long long n;
+
+    if (rl_parse_ll(s, 1, SIGRTMAX, &n))
+        return (int) n;
+    if (strncasecmp(name, "SIG", 3) == 0)
+        name += 3;
+    for (size_t i = 0; i < RL_ARRAY_SIZE(sigs); i++)
+        if (strcasecmp(name, sigs[i].name) == 0)
+            return sigs[i].sig;
+    if (strncasecmp(name, "RTMIN", 5) == 0 || strncasecmp(name, "RTMAX", 5) == 0) {
+        bool min = strncasecmp(name, "RTMIN", 5) == 0;
+        long long off = 0;
+        if (name[5] == '\0' || (name[5] == (min ? '+' : '-') && rl_parse_ll(name + 6, 0, 32, &off))) {
+            int sig = min ? SIGRTMIN + (int) off : SIGRTMAX - (int) off;
+            if (sig >= SIGRTMIN && sig <= SIGRTMAX)
+                return sig;
+        }
+    }
+    return rl_make_error(err, EINVAL, "unknown signal '%s'", s);
+}
+
+int
+rl_find_executable(const char *file, char *const *env, char **ret, rl_error_t *err)
+{
+    const char *path = DEFAULT_PATH;
+    cleanup_free char *copy = NULL;
+    char *save = NULL, *dir;
+    int last_errno = ENOENT;
+
+    if (file[0] == '\0')
+        return rl_make_error(err, ENOENT, "exec '': empty command");
+    if (strchr(file, '/')) {
+        struct stat st;
+        if (stat(file, &st) < 0)
+            return rl_make_error(err, errno, "exec '%s'", file);
+        if (S_ISDIR(st.st_mode))
+            return rl_make_error(err, EACCES, "exec '%s': is a directory", file);
+        *ret = xstrdup(file);
+        return 0;
+    }
+    for (size_t i = 0; env && env[i]; i++)
+        if (rl_str_has_prefix(env[i], "PATH="))
+            path = env[i] + 5;
+    copy = xstrdup(path);
+    for (dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+        cleanup_free char *cand = xasprintf("%s/%s", dir[0] ? dir : ".", file);
+        struct stat st;
+        if (stat(cand, &st) < 0 || !S_ISREG(st.st_mode))
+            continue;
+        if (access(cand, X_OK) < 0) {
+            last_errno = errno;
+            continue;
+        }
+        *ret = steal_pointer(&cand);
+        return 0;
+    }
+    if (last_errno == ENOENT)
+        return rl_make_error(err, ENOENT, "exec '%s': executable file not found in $PATH", file);
+    return rl_make_error(err, last_errno, "exec '%s'", file);
+}
+
+static int
+exec_failure_status(int e)
+{
+    return e == ENOENT ? 127 : 126;
+}
+
+/* User namespace ids: the config's maps, else the caller's default map. */
+struct idmaps {
+    struct rl_idmap_range *uids, *gids;
+    size_t n_uids, n_gids;
+};
+
+static void
+idmaps_release(struct idmaps *m)
+{
+    free(m->uids);
+    free(m->gids);
+}
+
+static bool
+helper_usable(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && (st.st_mode & S_ISUID || access(path, X_OK) == 0);
+}
+
+static int
+compute_idmaps(const struct rl_spec *spec, struct idmaps *m, rl_error_t *err)
+{
+    cleanup_free struct rl_subid_range *subu = NULL, *subg = NULL;
+    struct passwd *pw = getpwuid(geteuid());
+    const char *name = pw ? pw->pw_name : NULL;
+    size_t nu = 0, ng = 0;
+    uid_t uid = geteuid();
+    gid_t gid = getegid();
+
+    if (spec->n_uid_mappings != spec->n_gid_mappings
+        && (spec->n_uid_mappings == 0 || spec->n_gid_mappings == 0))
+        return rl_make_error(err, EINVAL, "config.json: linux.%s: missing while linux.%s is set",
+                             spec->n_uid_mappings ? "gidMappings" : "uidMappings",
+                             spec->n_uid_mappings ? "uidMappings" : "gidMappings");
+    if (uid != 0) {
+        if (rl_subid_read("/etc/subuid", name, uid, &subu, &nu, err) < 0
+            || rl_subid_read("/etc/subgid", name, uid, &subg, &ng, err) < 0)
+            return -1;
+    }
+    if (spec->n_uid_mappings) {
+        if (uid != 0
+            && (rl_idmap_check(spec->uid_mappings, spec->n_uid_mappings, uid, subu, nu,
+                               "config.json: linux.uidMappings", err)
+                    < 0
+                || rl_idmap_check(spec->gid_mappings, spec->n_gid_mappings, gid, subg, ng,
+                                  "config.json: linux.gidMappings", err)
+                       < 0))
+            return -1;
+        m->uids = xzalloc(spec->n_uid_mappings * sizeof(*m->uids));
+        memcpy(m->uids, spec->uid_mappings, spec->n_uid_mappings * sizeof(*m->uids));
+        m->n_uids = spec->n_uid_mappings;
+        m->gids = xzalloc(spec->n_gid_mappings * sizeof(*m->gids));
+        memcpy(m->gids, spec->gid_mappings, spec->n_gid_mappings * sizeof(*m->gids));
+        m->n_gids = spec->n_gid_mappings;
+        return 0;
+    }
+    if (uid == 0) {
+        /* Real root without a map in the config: the identity map of the first 2^32-1 ids. */
+        m->uids = xzalloc(sizeof(*m->uids));
+        m->gids = xzalloc(sizeof(*m->gids));
+        m->uids[0] = (struct rl_idmap_range){ 0, 0, UINT32_MAX };
+        m->gids[0] = (struct rl_idmap_range){ 0, 0, UINT32_MAX };
+        m->n_uids = m->n_gids = 1;
+        return 0;
+    }
+    if (nu == 0 || ng == 0 || !helper_usable(NEWUIDMAP_PATH) || !helper_usable(NEWGIDMAP_PATH)) {
+        if (nu == 0 || ng == 0)
+            rl_warning("no subordinate ids for '%s' in /etc/subuid and /etc/subgid: mapping only "
+                       "your own id (fix: sudo usermod --add-subuids 100000-165535 "
+                       "--add-subgids 100000-165535 %s)",
+                       name ? name : "you", name ? name : "$USER");
+        else
+            rl_warning("newuidmap/newgidmap not found: mapping only your own id (fix: sudo "
+                       "apt-get install uidmap)");
+        nu = ng = 0;
+    }
+    rl_idmap_default(uid, subu, nu, &m->uids, &m->n_uids);
+    rl_idmap_default(gid, subg, ng, &m->gids, &m->n_gids);
+    return 0;
+}
+
+/* Namespaces as the container gets them: the config's, plus a user namespace for a caller
+ * that is not root (an unprivileged user can create the others only inside one). */
+struct nsplan {
+    unsigned long clone_flags;  /* created by clone3 */
+    int join_fds[8];            /* opened paths, joined in the child */
+    int join_types[8];
+    size_t n_join;
+    int userns_fd;              /* join this user namespace first */
+    int pidns_fd;               /* join this pid namespace: needs one more fork */
+    bool new_userns;
+};
+
+static void
+nsplan_release(struct nsplan *p)
+{
+    for (size_t i = 0; i < p->n_join; i++)
+        close(p->join_fds[i]);
+    if (p->userns_fd >= 0)
+        close(p->userns_fd);
+    if (p->pidns_fd >= 0)
+        close(p->pidns_fd);
+}
+
+static int
+plan_namespaces(const struct rl_spec *spec, struct nsplan *p, rl_error_t *err)
+{
+    bool have_user = rl_spec_namespace(spec, CLONE_NEWUSER) != NULL;
+
+    memset(p, 0, sizeof(*p));
+    p->userns_fd = p->pidns_fd = -1;
+    if (rl_spec_namespace(spec, CLONE_NEWNS) == NULL)
+        return rl_make_error(err, EINVAL,
+                             "config.json: linux.namespaces: a mount namespace is required");
+    if (!have_user && geteuid() != 0) {
+        p->clone_flags |= CLONE_NEWUSER;
+        p->new_userns = true;
+    }
+    for (size_t i = 0; i < spec->n_namespaces; i++) {
+        const struct rl_namespace *ns = &spec->namespaces[i];
+        int fd;
+
+        if (ns->path == NULL) {
+            if (ns->type == CLONE_NEWTIME)
+                return rl_make_error(err, ENOTSUP,
+                                     "config.json: linux.namespaces: a new time namespace is not "
+                                     "supported");
+            p->clone_flags |= (unsigned long) ns->type;
+            if (ns->type == CLONE_NEWUSER)
+                p->new_userns = true;
+            continue;
+        }
+        fd = open(ns->path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            return rl_make_error(err, errno, "open %s namespace '%s'",
+                                 rl_namespace_name(ns->type), ns->path);
+        if (ns->type == CLONE_NEWUSER)
+            p->userns_fd = fd;
+        else if (ns->type == CLONE_NEWPID)
+            p->pidns_fd = fd;
+        else {
+            p->join_fds[p->n_join] = fd;
+            p->join_types[p->n_join++] = ns->type;
+        }
+    }
+    if ((spec->hostname || spec->domainname) && !(p->clone_flags & CLONE_NEWUTS))
+        return rl_make_error(err, EINVAL,
+                             "config.json: hostname: needs a new uts namespace in linux.namespaces");
+    return 0;
+}
+
+static int
+set_rlimits(const struct rl_process *p, rl_error_t *err)
+{
+    for (size_t i = 0; i < p->n_rlimits; i++) {
+        struct rlimit r = { .rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard };
+        if (setrlimit(p->rlimits[i].resource, &r) < 0)
+            return rl_make_error(err, errno, "setrlimit %d to %llu/%llu", p->rlimits[i].resource,
+                                 (unsigned long long) r.rlim_cur,
+                                 (unsigned long long) r.rlim_max);
+    }
+    return 0;
+}
+
+static int
+set_oom_score_adj(const struct rl_process *p, rl_error_t *err)
+{
+    char buf[16];
+    cleanup_free char *cur = NULL;
+    int len;
+
+    if (!p->has_oom_score_adj)
+        return 0;
+    len = snprintf(buf, sizeof(buf), "%d", p->oom_score_adj);
+    if (rl_read_file("/proc/self/oom_score_adj", 64, &cur, NULL, NULL) == 0 && atoi(cur) == p->oom_score_adj)
+        return 0;
+    if (rl_write_file("/proc/self/oom_score_adj", buf, (size_t) len, err) < 0)
+        return rl_error_wrap(err, "set oomScoreAdj to %d", p->oom_score_adj);
+    return 0;
+}
+
+/* The last steps before exec, shared by create and exec: ids, capabilities, no_new_privs and
+ * seccomp. Order matters: the bounding set needs CAP_SETPCAP, so it goes first; without
+ * no_new_privs, loading a filter needs CAP_SYS_ADMIN, so it goes before capabilities drop. */
+static int
+finish_process(const struct rl_process *p, struct rl_seccomp *filter, rl_error_t *err)
+{
+    if (set_rlimits(p, err) < 0 || set_oom_score_adj(p, err) < 0)
+        return -1;
+    if (p->has_umask)
+        umask(p->umask);
+    if (filter && !p->no_new_privileges && rl_seccomp_load(filter, err) < 0)
+        return rl_error_wrap(err, "seccomp");
+    if (rl_caps_drop_bounding(&p->caps, err) < 0)
+        return -1;
+    if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+        return rl_make_error(err, errno, "prctl PR_SET_KEEPCAPS");
+    if (p->n_additional_gids) {
+        if (setgroups(p->n_additional_gids, p->additional_gids) < 0)
+            return rl_make_error(err, errno,
+                                 "process.user.additionalGids: setgroups (are they mapped?)");
+    } else if (setgroups(0, NULL) < 0 && errno != EPERM) {
+        return rl_make_error(err, errno, "setgroups");
+    }
+    if (setresgid(p->gid, p->gid, p->gid) < 0)
+        return rl_make_error(err, errno,
+                             "process.user.gid: cannot switch to gid %u (is it mapped in the user "
+                             "namespace?)",
+                             (unsigned) p->gid);
+    if (setresuid(p->uid, p->uid, p->uid) < 0)
+        return rl_make_error(err, errno,
+                             "process.user.uid: cannot switch to uid %u (is it mapped in the user "
+                             "namespace?)",
+                             (unsigned) p->uid);
+    if (rl_caps_apply(&p->caps, err) < 0)
+        return -1;
+    if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return rl_make_error(err, errno, "prctl PR_SET_NO_NEW_PRIVS");
+    if (filter && p->no_new_privileges && rl_seccomp_load(filter, err) < 0)
+        return rl_error_wrap(err, "seccomp");
+    return 0;
+}
+
+/* Keep stdio and the preserved fds across exec; close-on-exec everything else. */
+static void
+prepare_fds(int preserve_fds)
+{
+    int first = 3 + (preserve_fds > 0 ? preserve_fds : 0);
+    for (int fd = 3; fd < first; fd++) {
+        int fl = fcntl(fd, F_GETFD);
+        if (fl >= 0)
+            (void) fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+    }
+    (void) close_range((unsigned) first, ~0U, CLOSE_RANGE_CLOEXEC);
+}
+
+static int
+write_sysctls(json_t *sysctl, rl_error_t *err)
+{
+    const char *key;
+    json_t *val;
+
+    json_object_foreach (sysctl, key, val) {
+        cleanup_free char *path = xasprintf("/proc/sys/%s", key);
+        const char *v = json_string_value(val);
+        for (char *c = path + 10; *c; c++)
+            if (*c == '.')
+                *c = '/';
+        if (rl_write_file(path, v, strlen(v), err) < 0)
+            return rl_error_wrap(err, "linux.sysctl '%s'", key);
+    }
+    return 0;
+}
+
+struct child_args {
+    struct rl_spec *spec;
+    struct nsplan *plan;
+    struct rl_seccomp *filter;
+    int sock;
+    int fifo_fd;        /* create: wait here for `start`; -1 for run */
+    int preserve_fds;
+    const sigset_t *oldmask;
+};
+
+static int
+child_setup(struct child_args *a, char **ret_exe, rl_error_t *err)
+{
+    struct rl_spec *spec = a->spec;
+    struct rl_process *p = &spec->process;
+
+    if (a->plan->new_userns && sync_wait(a->sock, MSG_MAPS_DONE, err) < 0)
+        return -1;
+    /* Root of the new user namespace, when 0 is mapped. */
+    (void) setresgid(0, 0, 0);
+    (void) setresuid(0, 0, 0);
+    for (size_t i = 0; i < a->plan->n_join; i++)
+        if (setns(a->plan->join_fds[i], a->plan->join_types[i]) < 0)
+            return rl_make_error(err, errno, "join the %s namespace",
+                                 rl_namespace_name(a->plan->join_types[i]));
+    if (setsid() < 0)
+        return rl_make_error(err, errno, "setsid");
+    if (spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
+        return rl_make_error(err, errno, "sethostname '%s'", spec->hostname);
+    if (spec->domainname && setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
+        return rl_make_error(err, errno, "setdomainname '%s'", spec->domainname);
+    if (rl_mount_setup(spec, err) < 0)
+        return rl_error_wrap(err, "rootfs");
+    if (spec->sysctl && write_sysctls(spec->sysctl, err) < 0)
+        return -1;
+    if (p->terminal) {
+        cleanup_close int master = rl_terminal_create(p->console_height, p->console_width, err);
+        if (master < 0)
+            return rl_error_wrap(err, "terminal");
+        if (rl_send_fd(a->sock, master, "T", 1, err) < 0)
+            return -1;
+    }
+    if (chdir(p->cwd) < 0)
+        return rl_make_error(err, errno, "process.cwd: chdir '%s'", p->cwd);
+    if (rl_find_executable(p->args[0], p->env, ret_exe, err) < 0)
+        return -1;
+    if (finish_process(p, a->filter, err) < 0)
+        return -1;
+    return 0;
+}
+
+static void RL_NORETURN
+child_main(struct child_args *a)
+{
+    cleanup_error rl_error_t err = NULL;
+    cleanup_free char *exe = NULL;
+    char c;
+
+    if (child_setup(a, &exe, &err) < 0) {
+        sync_send_error(a->sock, MSG_ERROR, &err);
+        _exit(1);
+    }
+    if (a->fifo_fd >= 0) {
+        /* `create` returns once we are ready; from then on we wait for `start` alone. */
+        (void) prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+        (void) sync_send(a->sock, MSG_READY, NULL, 0);
+        close(a->sock);
+        a->sock = -1;
+        if (TEMP_FAILURE_RETRY(read(a->fifo_fd, &c, 1)) != 1)
+            _exit(1);
+        close(a->fifo_fd);
+    } else {
+        (void) sync_send(a->sock, MSG_READY, NULL, 0);
+        if (sync_wait(a->sock, MSG_START, &err) < 0)
+            _exit(1);
+    }
+    prepare_fds(a->preserve_fds);
+    sigprocmask(SIG_SETMASK, a->oldmask, NULL);
+    execve(exe, a->spec->process.args, a->spec->process.env ? a->spec->process.env
+                                                            : (char *[]){ NULL });
+    {
+        int e = errno;
+        rl_make_error(&err, e, "exec '%s'", a->spec->process.args[0]);
+        if (a->sock >= 0)
+            sync_send_error(a->sock, MSG_EXEC_ERROR, &err);
+        else
+            dprintf(STDERR_FILENO, "rl: exec '%s': %s\n", a->spec->process.args[0], strerror(e));
+        _exit(exec_failure_status(e));
+    }
+}
+
+/* What the parent holds of a container it has just created. */
+struct created {
+    pid_t pid;
+    int pidfd;
+    int sock;
+    int master;
+    pid_t intermediate; /* the child that forked into a joined pid namespace, to reap */
+};
+
+static void
+created_release(struct created *c)
+{
+    if (c->pidfd >= 0)
+        close(c->pidfd);
+    if (c->sock >= 0)
+        close(c->sock);
+    if (c->master >= 0)
+        close(c->master);
+}
+
+/* Read the child's messages until it is ready or fails. */
+static int
+wait_ready(struct created *c, int *exec_status, rl_error_t *err)
+{
+    for (;;) {
+        char buf[4200];
+        int fd = -1;
+        int n = rl_recv_fd(c->sock, &fd, buf, sizeof(buf) - 1, err);
+
+        if (n < 0) {
+            rl_error_release(err);
+            return rl_make_error(err, 0, "the container process exited during setup");
+        }
+        buf[n] = '\0';
+        switch (buf[0]) {
+        case MSG_TERMINAL:
+            if (c->master >= 0)
+                close(c->master);
+            c->master = fd;
+            break;
+        case MSG_PID: {
+            int32_t pid;
+            memcpy(&pid, buf + 1, sizeof(pid));
+            c->pid = pid;
+            break;
+        }
+        case MSG_READY:
+            return 0;
+        case MSG_ERROR:
+        case MSG_EXEC_ERROR: {
+            int32_t status;
+            memcpy(&status, buf + 1, sizeof(status));
+            if (buf[0] == MSG_EXEC_ERROR || status == ENOENT || status == EACCES)
+                if (exec_status && buf[0] == MSG_EXEC_ERROR)
+                    *exec_status = exec_failure_status(status);
+            return rl_make_error(err, status, "%s", buf + 1 + sizeof(status));
+        }
+        default:
+            if (fd >= 0)
+                close(fd);
+            return rl_make_error(err, EPROTO, "unexpected message from the container process");
+        }
+        if (fd >= 0 && buf[0] != MSG_TERMINAL)
+            close(fd);
+    }
+}
+
+static void
+kill_and_reap(struct created *c)
+{
+    if (c->pidfd >= 0)
+        (void) rl_pidfd_send_signal(c->pidfd, SIGKILL, NULL, 0);
+    else if (c->pid > 0)
+        (void) kill(c->pid, SIGKILL);
+    if (c->pid > 0)
+        (void) TEMP_FAILURE_RETRY(waitpid(c->pid, NULL, 0));
+    if (c->intermediate > 0)
+        (void) TEMP_FAILURE_RETRY(waitpid(c->intermediate, NULL, 0));
+}
+
+static char *
+now_rfc3339(void)
+{
+    struct timespec ts;
+    struct tm tm;
+    char buf[64];
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+    return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
+}
+
+static int
+write_pid_file(const char *path, pid_t pid, rl_error_t *err)
+{
+    cleanup_free char *text = xasprintf("%d", (int) pid);
+    return rl_write_file_atomic(path, text, strlen(text), 0644, err);
+}
+
+/* Fork the container and bring it to "created". FIFO_PATH set: it waits on that fifo for
+ * `start`; otherwise it waits for MSG_START on the sync socket. */
+static int
+spawn(struct rl_spec *spec, struct rl_container_opts *o, const char *fifo_path,
+      const sigset_t *oldmask, struct created *c, rl_error_t *err)
+{
+    struct nsplan plan;
+    struct idmaps maps = { 0 };
+    struct rl_seccomp *filter = NULL;
+    struct clone_args args = { 0 };
+    int sv[2] = { -1, -1 };
+    int fifo_fd = -1;
+    int ret = -1;
+    int pidfd = -1;
+    long pid;
+
+    memset(c, 0, sizeof(*c));
+    c->pidfd = c->sock = c->master = -1;
+    if (plan_namespaces(spec, &plan, err) < 0) {
+        nsplan_release(&plan);
+        return -1;
+    }
+    if (plan.new_userns && compute_idmaps(spec, &maps, err) < 0)
+        goto out;
+    if (spec->process.terminal && !o->console_socket && fifo_path)
+        {
+            rl_make_error(err, EINVAL,
+                          "process.terminal is true: --console-socket is required for create");
+            goto out;
+        }
+    if (spec->seccomp && rl_seccomp_build(spec->seccomp, &filter, err) < 0)
+        goto out;
+    if (fifo_path) {
+        fifo_fd = open(fifo_path, O_RDWR | O_CLOEXEC);
+        if (fifo_fd < 0) {
+            rl_make_error(err, errno, "open '%s'", fifo_path);
+            goto out;
+        }
+    }
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        rl_make_error(err, errno, "socketpair");
+        goto out;
+    }
+    args.flags = CLONE_PIDFD | plan.clone_flags;
+    args.pidfd = (uint64_t) (uintptr_t) &pidfd;
+    args.exit_signal = SIGCHLD;
+    pid = rl_clone3(&args);
+    if (pid < 0) {
+        rl_make_error(err, errno, "clone the container process%s",
+                      errno == EPERM || errno == ENOSPC
+                          ? " (are unprivileged user namespaces allowed? run 'rl doctor')"
+                          : "");
+        goto out;
+    }
+    if (pid == 0) {
+        struct child_args a = { .spec = spec, .plan = &plan, .filter = filter, .sock = sv[1],
+                                .fifo_fd = fifo_fd, .preserve_fds = o->preserve_fds,
+                                .oldmask = oldmask };
+        close(sv[0]);
+        (void) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        if (plan.userns_fd >= 0 && setns(plan.userns_fd, CLONE_NEWUSER) < 0) {
+            cleanup_error rl_error_t e = NULL;
+            rl_make_error(&e, errno, "join the user namespace");
+            sync_send_error(sv[1], MSG_ERROR, &e);
+            _exit(1);
+        }
+        if (plan.pidns_fd >= 0) {
+            pid_t gc;
+            if (setns(plan.pidns_fd, CLONE_NEWPID) < 0) {
+                cleanup_error rl_error_t e = NULL;
+                rl_make_error(&e, errno, "join the pid namespace");
+                sync_send_error(sv[1], MSG_ERROR, &e);
+                _exit(1);
+            }
+            if (plan.new_userns && sync_wait(sv[1], MSG_MAPS_DONE, NULL) < 0)
+                _exit(1);
+            plan.new_userns = false;
+            gc = fork();
+            if (gc < 0)
+                _exit(1);
+            if (gc > 0) {
+                int32_t v = gc;
+                (void) sync_send(sv[1], MSG_PID, &v, sizeof(v));
+                _exit(0);
+            }
+        }
+        child_main(&a);
+    }
+    c->pid = (pid_t) pid;
+    c->pidfd = pidfd;
+    c->sock = sv[0];
+    close(sv[1]);
+    sv[1] = -1;
+    if (plan.new_userns) {
+        if (rl_idmap_write(c->pid, maps.uids, maps.n_uids, maps.gids, maps.n_gids, err) < 0
+            || sync_send(c->sock, MSG_MAPS_DONE, NULL, 0) < 0) {
+            if (*err == NULL)
+                rl_make_error(err, errno, "sync with the container process");
+            kill_and_reap(c);
+            created_release(c);
+            goto out;
+        }
+    }
+    if (wait_ready(c, &o->exec_status, err) < 0) {
+        kill_and_reap(c);
+        created_release(c);
+        goto out;
+    }
+    if (plan.pidns_fd >= 0) {
+        /* The container is the grandchild; reap the child that forked it. */
+        c->intermediate = (pid_t) pid;
+        (void) TEMP_FAILURE_RETRY(waitpid(c->intermediate, NULL, 0));
+        c->intermediate = 0;
+        close(c->pidfd);
+        c->pidfd = rl_pidfd_open(c->pid, 0);
+    }
+    ret = 0;
+out:
+    if (fifo_fd >= 0)
+        close(fifo_fd);
+    if (sv[1] >= 0)
+        close(sv[1]);
+    if (filter)
+        rl_seccomp_free(filter);
+    idmaps_release(&maps);
+    nsplan_release(&plan);
+    return ret;
+}
+
+static int
+save_state(struct rl_spec *spec, struct rl_container_opts *o, pid_t pid, rl_error_t *err)
+{
+    cleanup_free char *created = now_rfc3339();
+    struct passwd *pw = getpwuid(geteuid());
+    struct rl_state st = { .id = (char *) o->id, .pid = pid,
+                           .start_time = rl_proc_start_time(pid), .bundle = (char *) o->bundle,
+                           .created = created, .owner = pw ? pw->pw_name : (char *) "",
+                           .annotations = spec->annotations };
+    cleanup_free char *cfg = xasprintf("%s/%s/config.json", o->root, o->id);
+    cleanup_free char *text = json_dumps(spec->root, JSON_COMPACT);
+
+    if (rl_write_file_atomic(cfg, text, strlen(text), 0600, err) < 0)
+        return -1;
+    if (rl_state_write(o->root, &st, err) < 0)
+        return -1;
+    if (o->pid_file && write_pid_file(o->pid_file, pid, err) < 0)
+        return rl_error_wrap(err, "--pid-file");
+    return 0;
+}
+
+static int
+make_state_dir(struct rl_container_opts *o, rl_error_t *err)
+{
+    cleanup_free char *dir = NULL;
+
+    if (rl_state_check_id(o->id, err) < 0)
+        return -1;
+    dir = rl_state_dir(o->root, o->id);
+    if (mkdir(dir, 0700) < 0) {
+        if (errno == EEXIST)
+            return rl_make_error(err, EEXIST, "container '%s' already exists", o->id);
+        return rl_make_error(err, errno, "mkdir '%s'", dir);
+    }
+    return 0;
+}
+
+static void
+remove_state_dir(const char *root, const char *id)
+{
+    cleanup_free char *dir = rl_state_dir(root, id);
+    cleanup_error rl_error_t tmp = NULL;
+    if (rl_rm_rf(dir, &tmp) < 0)
+        rl_error_warn_and_release(&tmp);
+}
+
+int
+rl_container_create(struct rl_spec *spec, struct rl_container_opts *o, rl_error_t *err)
+{
+    cleanup_free char *fifo = NULL;
+    struct created c;
+    sigset_t cur;
+
+    if (make_state_dir(o, err) < 0)
+        return -1;
+    fifo = xasprintf("%s/%s/exec.fifo", o->root, o->id);
+    if (mkfifo(fifo, 0600) < 0) {
+        rl_make_error(err, errno, "mkfifo '%s'", fifo);
+        goto fail;
+    }
+    sigprocmask(SIG_SETMASK, NULL, &cur);
+    if (spawn(spec, o, fifo, &cur, &c, err) < 0)
+        goto fail;
+    if (save_state(spec, o, c.pid, err) < 0
+        || (c.master >= 0 && rl_terminal_send_to_socket(o->console_socket, c.master, err) < 0)) {
+        kill_and_reap(&c);
+        created_release(&c);
+        goto fail;
+    }
+    created_release(&c);
+    return 0;
+fail:
+    remove_state_dir(o->root, o->id);
+    return -1;
+}
+
+int
+rl_container_start(const char *root, const char *id, rl_error_t *err)
+{
+    cleanup_state struct rl_state *st = NULL;
+    cleanup_free char *fifo = NULL;
+    cleanup_close int lock = -1;
+    cleanup_close int fd = -1;
+    enum rl_status s;
+
+    lock = rl_state_lock(root, id, err);
+    if (lock < 0)
+        return -1;
+    if (rl_state_read(root, id, &st, err) < 0)
+        return -1;
+    s = rl_state_status(root, st);
+    if (s != RL_STATUS_CREATED)
+        return rl_make_error(err, EINVAL, "container '%s' is %s, not created", id,
+                             rl_status_name(s));
+    fifo = xasprintf("%s/%s/exec.fifo", root, id);
+    /* Non-blocking: with no reader left the container is gone (ENXIO), never a hang. */
+    fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return rl_make_error(err, errno == ENXIO ? ESRCH : errno, "start container '%s'", id);
+    if (TEMP_FAILURE_RETRY(write(fd, "s", 1)) != 1)
+        return rl_make_error(err, errno, "start container '%s'", id);
+    (void) unlink(fifo);
+    return 0;
+}
+
+static int
+exit_status_of(int status)
+{
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return 255;
+}
+
+static const int forwarded_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
+                                         SIGWINCH, SIGCONT, SIGCHLD };
+
+/* Copy what is readable on FROM to TO; false at EOF or error. */
+static bool
+relay(int from, int to)
+{
+    char buf[16384];
+    ssize_t n = TEMP_FAILURE_RETRY(read(from, buf, sizeof(buf)));
+    if (n <= 0)
+        return false;
+    return rl_write_all(to, buf, (size_t) n, NULL) == 0;
+}
+
+/* The foreground monitor: relay the pty, forward signals, wait for the container. */
+static int
+monitor(struct created *c, int sigfd, int *ret_status, rl_error_t *err)
+{
+    bool tty = c->master >= 0 && isatty(STDIN_FILENO);
+    bool stdin_open = c->master >= 0;
+    bool master_open = c->master >= 0;
+    struct termios old;
+    bool raw = false;
+    int status = 0;
+
+    if (tty && rl_terminal_raw(STDIN_FILENO, &old, NULL) == 0)
+        raw = true;
+    if (c->master >= 0 && isatty(STDIN_FILENO))
+        rl_terminal_copy_size(STDIN_FILENO, c->master);
+    for (;;) {
+        struct pollfd fds[4] = {
+            { .fd = sigfd, .events = POLLIN },
+            { .fd = c->pidfd, .events = POLLIN },
+            { .fd = master_open ? c->master : -1, .events = POLLIN },
+            { .fd = stdin_open ? STDIN_FILENO : -1, .events = POLLIN },
+        };
+        if (TEMP_FAILURE_RETRY(poll(fds, 4, -1)) < 0) {
+            rl_make_error(err, errno, "poll");
+            break;
+        }
+        if (fds[0].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            if (TEMP_FAILURE_RETRY(read(sigfd, &si, sizeof(si))) == sizeof(si)) {
+                if ((int) si.ssi_signo == SIGWINCH && c->master >= 0)
+                    rl_terminal_copy_size(STDIN_FILENO, c->master);
+                else if ((int) si.ssi_signo != SIGCHLD)
+                    (void) rl_pidfd_send_signal(c->pidfd, (int) si.ssi_signo, NULL, 0);
+            }
+        }
+        if (fds[2].revents & (POLLIN | POLLHUP | POLLERR)) {
+            if (!relay(c->master, STDOUT_FILENO))
+                master_open = false;
+        }
+        if (fds[3].revents & (POLLIN | POLLHUP | POLLERR)) {
+            if (!relay(STDIN_FILENO, c->master)) {
+                stdin_open = false;
+                /* EOF on stdin: send the terminal's EOF character (^D) once. */
+                if (!tty)
+                    (void) write(c->master, "\x04", 1);
+            }
+        }
+        if (fds[1].revents & POLLIN) {
+            /* Drain what the pty still holds before reporting the exit. */
+            while (master_open) {
+                struct pollfd m = { .fd = c->master, .events = POLLIN };
+                if (poll(&m, 1, 0) <= 0 || !(m.revents & (POLLIN | POLLHUP))
+                    || !relay(c->master, STDOUT_FILENO))
+                    break;
+            }
+            if (TEMP_FAILURE_RETRY(waitpid(c->pid, &status, 0)) < 0) {
+                rl_make_error(err, errno, "wait for the container");
+                break;
+            }
+            *ret_status = exit_status_of(status);
+            if (raw)
+                rl_terminal_restore(STDIN_FILENO, &old);
+            return 0;
+        }
+    }
+    if (raw)
+        rl_terminal_restore(STDIN_FILENO, &old);
+    return -1;
+}
+
+int
+rl_container_run(struct rl_spec *spec, struct rl_container_opts *o, int *ret_status,
+                 rl_error_t *err)
+{
+    cleanup_close int sigfd = -1;
+    sigset_t mask, oldmask;
+    struct created c;
+    int ret = -1;
+
+    if (spec->process.terminal && o->detach && !o->console_socket)
+        return rl_make_error(err, EINVAL,
+                             "process.terminal is true: --console-socket is required with --detach");
+    if (make_state_dir(o, err) < 0)
+        return -1;
+    /* A container that joins a pid namespace is our grandchild: adopt it to wait for it. */
+    (void) prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    sigemptyset(&mask);
+    for (size_t i = 0; i < RL_ARRAY_SIZE(forwarded_signals); i++)
+        sigaddset(&mask, forwarded_signals[i]);
+    sigprocmask(SIG_BLOCK, &mask, &oldmask);
+    if (spawn(spec, o, NULL, &oldmask, &c, err) < 0)
+        goto out_state;
+    if (save_state(spec, o, c.pid, err) < 0)
+        goto out_kill;
+    if (c.master >= 0 && o->console_socket
+        && rl_terminal_send_to_socket(o->console_socket, c.master, err) < 0)
+        goto out_kill;
+    if (sync_send(c.sock, MSG_START, NULL, 0) < 0) {
+        rl_make_error(err, errno, "start the container process");
+        goto out_kill;
+    }
+    {
+        /* EOF means the exec happened (the socket is close-on-exec). */
+        char buf[4200];
+        ssize_t n = TEMP_FAILURE_RETRY(recv(c.sock, buf, sizeof(buf) - 1, 0));
+        if (n > 0 && buf[0] == MSG_EXEC_ERROR) {
+            int32_t status;
+            buf[n] = '\0';
+            memcpy(&status, buf + 1, sizeof(status));
+            o->exec_status = exec_failure_status(status);
+            rl_make_error(err, status, "%s", buf + 1 + sizeof(status));
+            (void) TEMP_FAILURE_RETRY(waitpid(c.pid, NULL, 0));
+            created_release(&c);
+            goto out_state;
+        }
+    }
+    if (o->detach) {
+        created_release(&c);
+        sigprocmask(SIG_SETMASK, &oldmask, NULL);
+        return 0;
+    }
+    sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
+    if (sigfd < 0) {
+        rl_make_error(err, errno, "signalfd");
+        goto out_kill;
+    }
+    ret = monitor(&c, sigfd, ret_status, err);
+    if (ret < 0)
+        goto out_kill;
+    created_release(&c);
+    goto out_state;
+out_kill:
+    kill_and_reap(&c);
+    created_release(&c);
+out_state:
+    remove_state_dir(o->root, o->id);
+    sigprocmask(SIG_SETMASK, &oldmask, NULL);
+    return ret;
+}
+
+/* Every process in the container's pid namespace, for `kill --all`. */
+static int
+signal_all(const struct rl_state *st, int sig, rl_error_t *err)
+{
+    cleanup_free char *nspath = xasprintf("/proc/%d/ns/pid", (int) st->pid);
+    cleanup_dir DIR *d = NULL;
+    struct dirent *de;
+    struct stat ns;
+
+    if (stat(nspath, &ns) < 0)
+        return rl_make_error(err, errno, "stat '%s'", nspath);
+    d = opendir("/proc");
+    if (d == NULL)
+        return rl_make_error(err, errno, "open /proc");
+    while ((de = readdir(d)) != NULL) {
+        long long pid;
+        char p[64];
+        struct stat s;
+        if (!rl_parse_ll(de->d_name, 1, INT32_MAX, &pid))
+            continue;
+        snprintf(p, sizeof(p), "/proc/%lld/ns/pid", pid);
+        if (stat(p, &s) == 0 && s.st_ino == ns.st_ino && s.st_dev == ns.st_dev) {
+            int fd = rl_pidfd_open((pid_t) pid, 0);
+            if (fd >= 0) {
+                (void) rl_pidfd_send_signal(fd, sig, NULL, 0);
+                close(fd);
+            }
+        }
+    }
+    return 0;
+}
+
+int
+rl_container_kill(const char *root, const char *id, int sig, bool all, rl_error_t *err)
+{
+    cleanup_state struct rl_state *st = NULL;
+    cleanup_close int pidfd = -1;
+    enum rl_status s;
+
+    if (rl_state_read(root, id, &st, err) < 0)
+        return -1;
+    s = rl_state_status(root, st);
+    if (s != RL_STATUS_CREATED && s != RL_STATUS_RUNNING)
+        return rl_make_error(err, ESRCH, "container '%s' is not running", id);
+    pidfd = rl_state_pidfd(st, err);
+    if (pidfd < 0)
+        return -1;
+    if (all && signal_all(st, sig, err) < 0)
+        return -1;
+    if (rl_pidfd_send_signal(pidfd, sig, NULL, 0) < 0 && !(all && errno == ESRCH))
+        return rl_make_error(err, errno, "kill container '%s'", id);
+    return 0;
+}
+
+static int
+wait_gone(int pidfd, int timeout_ms)
+{
+    struct pollfd p = { .fd = pidfd, .events = POLLIN };
+    return TEMP_FAILURE_RETRY(poll(&p, 1, timeout_ms)) == 1 ? 0 : -1;
+}
+
+int
+rl_container_delete(const char *root, const char *id, bool force, rl_error_t *err)
+{
+    cleanup_state struct rl_state *st = NULL;
+    cleanup_close int lock = -1;
+    enum rl_status s;
+
+    lock = rl_state_lock(root, id, err);
+    if (lock < 0)
+        return -1;
+    if (rl_state_read(root, id, &st, err) < 0)
+        return -1;
+    s = rl_state_status(root, st);
+    if (s == RL_STATUS_RUNNING && !force)
+        return rl_make_error(err, EBUSY,
+                             "container '%s' is running: stop it first or use --force", id);
+    if (s == RL_STATUS_RUNNING || s == RL_STATUS_CREATED) {
+        cleanup_close int pidfd = rl_state_pidfd(st, NULL);
+        if (pidfd >= 0) {
+            (void) signal_all(st, SIGKILL, NULL);
+            (void) rl_pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+            if (wait_gone(pidfd, 10000) < 0)
+                return rl_make_error(err, ETIMEDOUT, "container '%s' did not die", id);
+        }
+    }
+    remove_state_dir(root, id);
+    return 0;
+}
+
+int
+rl_container_load_spec(const char *root, const char *id, struct rl_spec **ret, rl_error_t *err)
+{
+    cleanup_free char *path = xasprintf("%s/%s/config.json", root, id);
+    cleanup_free char *text = NULL;
+    size_t len;
+
+    if (rl_read_file(path, 4u << 20, &text, &len, err) < 0)
+        return -1;
+    return rl_spec_parse(text, len, NULL, ret, err);
+}
+
+/* Join every namespace of PID that differs from ours, in one setns(pidfd) call. */
+static int
+join_container(pid_t pid, int pidfd, rl_error_t *err)
+{
+    static const int types[] = { CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS,
+                                 CLONE_NEWIPC,  CLONE_NEWNET, CLONE_NEWCGROUP };
+    int flags = 0;
+
+    for (size_t i = 0; i < RL_ARRAY_SIZE(types); i++) {
+        char a[64], b[64];
+        struct stat sa, sb;
+        snprintf(a, sizeof(a), "/proc/self/ns/%s", rl_namespace_proc_name(types[i]));
+        snprintf(b, sizeof(b), "/proc/%d/ns/%s", (int) pid, rl_namespace_proc_name(types[i]));
+        if (stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_ino != sb.st_ino)
+            flags |= types[i];
+    }
+    if (flags && setns(pidfd, flags) < 0)
+        return rl_make_error(err, errno, "join the container's namespaces");
+    return 0;
+}
+
+static void RL_NORETURN
+exec_child(pid_t pid, int pidfd, struct rl_process *p, struct rl_seccomp *filter, int sock,
+           int preserve_fds, const sigset_t *oldmask)
+{
+    cleanup_error rl_error_t err = NULL;
+    cleanup_free char *exe = NULL;
+    pid_t gc;
+
+    (void) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (join_container(pid, pidfd, &err) < 0)
+        goto fail;
+    /* setns(CLONE_NEWPID) moves only our children into the namespace. */
+    gc = fork();
+    if (gc < 0) {
+        rl_make_error(&err, errno, "fork");
+        goto fail;
+    }
+    if (gc > 0) {
+        int32_t v = gc;
+        (void) sync_send(sock, MSG_PID, &v, sizeof(v));
+        _exit(0);
+    }
+    if (setsid() < 0) {
+        rl_make_error(&err, errno, "setsid");
+        goto fail;
+    }
+    if (p->terminal) {
+        cleanup_close int master = rl_terminal_create(p->console_height, p->console_width, &err);
+        if (master < 0 || rl_send_fd(sock, master, "T", 1, &err) < 0)
+            goto fail;
+    }
+    if (chdir(p->cwd) < 0) {
+        rl_make_error(&err, errno, "chdir '%s'", p->cwd);
+        goto fail;
+    }
+    if (rl_find_executable(p->args[0], p->env, &exe, &err) < 0) {
+        sync_send_error(sock, MSG_EXEC_ERROR, &err);
+        _exit(exec_failure_status(err->status));
+    }
+    if (finish_process(p, filter, &err) < 0)
+        goto fail;
+    (void) sync_send(sock, MSG_READY, NULL, 0);
+    prepare_fds(preserve_fds);
+    sigprocmask(SIG_SETMASK, oldmask, NULL);
+    execve(exe, p->args, p->env ? p->env : (char *[]){ NULL });
+    rl_make_error(&err, errno, "exec '%s'", p->args[0]);
+    sync_send_error(sock, MSG_EXEC_ERROR, &err);
+    _exit(exec_failure_status(err->status));
+fail:
+    sync_send_error(sock, MSG_ERROR, &err);
+    _exit(1);
+}
+
+int
+rl_container_exec(const char *root, const char *id, struct rl_process *p,
+                  struct rl_container_opts *o, int *ret_status, rl_error_t *err)
+{
+    cleanup_state struct rl_state *st = NULL;
+    cleanup_spec struct rl_spec *spec = NULL;
+    cleanup_close int pidfd = -1;
+    cleanup_close int sigfd = -1;
+    struct rl_seccomp *filter = NULL;
+    struct created c = { .pidfd = -1, .sock = -1, .master = -1 };
+    sigset_t mask, oldmask;
+    int sv[2];
+    pid_t child;
+    int ret = -1;
+
+    if (rl_state_read(root, id, &st, err) < 0)
+        return -1;
+    if (rl_state_status(root, st) != RL_STATUS_RUNNING)
+        return rl_make_error(err, EINVAL, "container '%s' is not running", id);
+    if (p->terminal && o->detach && !o->console_socket)
+        return rl_make_error(err, EINVAL, "--tty with --detach needs --console-socket");
+    if (rl_container_load_spec(root, id, &spec, err) < 0)
+        return rl_error_wrap(err, "container '%s'", id);
+    pidfd = rl_state_pidfd(st, err);
+    if (pidfd < 0)
+        return -1;
+    if (spec->seccomp && rl_seccomp_build(spec->seccomp, &filter, err) < 0)
+        return -1;
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        rl_seccomp_free(filter);
+        return rl_make_error(err, errno, "socketpair");
+    }
+    (void) prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    sigemptyset(&mask);
+    for (size_t i = 0; i < RL_ARRAY_SIZE(forwarded_signals); i++)
+        sigaddset(&mask, forwarded_signals[i]);
+    sigprocmask(SIG_BLOCK, &mask, &oldmask);
+    child = fork();
+    if (child < 0) {
+        rl_make_error(err, errno, "fork");
+        close(sv[0]);
+        close(sv[1]);
+        goto out;
+    }
+    if (child == 0) {
+        close(sv[0]);
+        exec_child(st->pid, pidfd, p, filter, sv[1], o->preserve_fds, &oldmask);
+    }
+    close(sv[1]);
+    c.sock = sv[0];
+    c.intermediate = child;
+    ret = wait_ready(&c, &o->exec_status, err);
+    (void) TEMP_FAILURE_RETRY(waitpid(child, NULL, 0));
+    c.intermediate = 0;
+    if (ret < 0) {
+        if (c.pid > 0)
+            (void) TEMP_FAILURE_RETRY(waitpid(c.pid, NULL, 0));
+        goto out_release;
+    }
+    ret = -1;
+    c.pidfd = rl_pidfd_open(c.pid, 0);
+    if (c.pidfd < 0) {
+        rl_make_error(err, errno, "pidfd_open");
+        goto out_release;
+    }
+    {
+        char buf[4200];
+        ssize_t n = TEMP_FAILURE_RETRY(recv(c.sock, buf, sizeof(buf) - 1, 0));
+        if (n > 0 && buf[0] == MSG_EXEC_ERROR) {
+            int32_t status;
+            buf[n] = '\0';
+            memcpy(&status, buf + 1, sizeof(status));
+            o->exec_status = exec_failure_status(status);
+            rl_make_error(err, status, "%s", buf + 1 + sizeof(status));
+            (void) TEMP_FAILURE_RETRY(waitpid(c.pid, NULL, 0));
+            goto out_release;
+        }
+    }
+    if (o->pid_file && write_pid_file(o->pid_file, c.pid, err) < 0)
+        goto out_kill;
+    if (c.master >= 0 && o->console_socket
+        && rl_terminal_send_to_socket(o->console_socket, c.master, err) < 0)
+        goto out_kill;
+    if (o->detach) {
+        ret = 0;
+        goto out_release;
+    }
+    sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
+    if (sigfd < 0) {
+        rl_make_error(err, errno, "signalfd");
+        goto out_kill;
+    }
+    ret = monitor(&c, sigfd, ret_status, err);
+    if (ret == 0)
+        goto out_release;
+out_kill:
+    kill_and_reap(&c);
+out_release:
+    created_release(&c);
+out:
+    sigprocmask(SIG_SETMASK, &oldmask, NULL);
+    rl_seccomp_free(filter);
+    return ret;
+}

@@ -1,3 +1,44 @@
+/* The container lifecycle of the OCI runtime: create, start, run, kill, delete, exec. This
+ * is the only caller of the namespace, mount, capability and seccomp modules. */
 #ifndef RL_CONTAINER_H
 #define RL_CONTAINER_H
+
+#include "spec.h"
+#include "state.h"
+
+struct rl_container_opts {
+    const char *root;           /* state root, resolved by rl_state_root() */
+    const char *id;
+    const char *bundle;         /* absolute path */
+    const char *pid_file;       /* write the container's pid here */
+    const char *console_socket; /* send the pty master here (process.terminal) */
+    bool detach;                /* run/exec: return once the process has started */
+    int preserve_fds;           /* pass fds 3 .. 3+N-1 to the process */
+    int exec_status;            /* out: 126 or 127 when the exec itself failed */
+};
+
+/* `create`: the container exists and waits for `start`. */
+int rl_container_create(struct rl_spec *spec, struct rl_container_opts *o, rl_error_t *err);
+/* `start`: let a created container exec its process. */
+int rl_container_start(const char *root, const char *id, rl_error_t *err);
+/* `run`: create, start and, unless detached, relay the terminal, forward signals, wait and
+ * delete. *RET_STATUS is the exit status, 128+N for a signal. */
+int rl_container_run(struct rl_spec *spec, struct rl_container_opts *o, int *ret_status,
+                     rl_error_t *err);
+int rl_container_kill(const char *root, const char *id, int sig, bool all, rl_error_t *err);
+int rl_container_delete(const char *root, const char *id, bool force, rl_error_t *err);
+/* `exec`: run PROCESS in the namespaces of a running container. */
+int rl_container_exec(const char *root, const char *id, struct rl_process *process,
+                      struct rl_container_opts *o, int *ret_status, rl_error_t *err);
+/* The container's config (a copy kept in its state directory). */
+int rl_container_load_spec(const char *root, const char *id, struct rl_spec **ret,
+                           rl_error_t *err);
+
+/* "TERM", "SIGTERM", "15" -> 15. */
+int rl_signal_parse(const char *s, rl_error_t *err);
+
+/* Find FILE in PATH (from ENV, else the default PATH) below the current root. Absolute or
+ * relative names with a '/' are taken as they are. */
+int rl_find_executable(const char *file, char *const *env, char **ret, rl_error_t *err);
+
 #endif

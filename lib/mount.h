@@ -1,3 +1,28 @@
+/* The container's filesystem: rootfs bind, the config's mounts, /dev, pivot_root, masked and
+ * read-only paths. Runs in the container process, root in its user and mount namespaces. */
 #ifndef RL_MOUNT_H
 #define RL_MOUNT_H
+
+#include "spec.h"
+
+/* Parsed mount options: flags for mount(2), attributes for mount_setattr(2), propagation,
+ * and the filesystem data string. */
+struct rl_mount_flags {
+    unsigned long flags;       /* MS_* for mount(2) */
+    unsigned long propagation; /* MS_SHARED|MS_PRIVATE|... with MS_REC */
+    unsigned long long attr_set;
+    unsigned long long attr_clr;
+    bool bind;
+    bool recursive;
+    bool recursive_attrs; /* rro, rnosuid, ...: apply attrs to every submount */
+    char *data;           /* unknown options, comma-joined, for the filesystem */
+};
+
+/* Split OPTIONS into flags and data. Unknown options are data for the filesystem. */
+int rl_mount_parse_options(char *const *options, struct rl_mount_flags *ret, rl_error_t *err);
+void rl_mount_flags_release(struct rl_mount_flags *f);
+
+/* Set up the root filesystem and pivot into it. */
+int rl_mount_setup(const struct rl_spec *spec, rl_error_t *err);
+
 #endif
