@@ -244,6 +244,29 @@ compute_idmaps(const struct rl_spec *spec, struct idmaps *m, rl_error_t *err)
     return 0;
 }
 
+/* Resource limits need a delegated cgroup, which rl oci does not manage yet: refuse them
+ * rather than run the container without them. Device rules are the exception: no process in a
+ * user namespace can create a device node, so the rules have nothing to restrict. */
+static int
+check_resources(json_t *resources, rl_error_t *err)
+{
+    const char *key;
+    json_t *val;
+
+    json_object_foreach (resources, key, val) {
+        if (strcmp(key, "devices") == 0 || json_is_null(val))
+            continue;
+        if ((json_is_object(val) && json_object_size(val) == 0)
+            || (json_is_array(val) && json_array_size(val) == 0))
+            continue;
+        return rl_make_error(err, ENOTSUP,
+                             "config.json: linux.resources.%s: cgroup limits cannot be enforced "
+                             "by rl oci yet; remove them",
+                             key);
+    }
+    return 0;
+}
+
 /* Namespaces as the container gets them: the config's, plus a user namespace for a caller
  * that is not root (an unprivileged user can create the others only inside one). */
 struct nsplan {
@@ -626,6 +649,8 @@ spawn(struct rl_spec *spec, struct rl_container_opts *o, const char *fifo_path,
 
     memset(c, 0, sizeof(*c));
     c->pidfd = c->sock = c->master = -1;
+    if (spec->resources && check_resources(spec->resources, err) < 0)
+        return -1;
     if (plan_namespaces(spec, &plan, err) < 0) {
         nsplan_release(&plan);
         return -1;
