@@ -1,15 +1,226 @@
 #include "config.h"
 
+#include <getopt.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "hostcheck.h"
 #include "rl.h"
 
-int
-cmd_info(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
+enum format {
+    FORMAT_TEXT = 0,
+    FORMAT_JSON,
+};
+
+static const char doctor_help[] =
+    "Usage: rl doctor [--format text|json]\n"
+    "\n"
+    "Check that this host and user can run rootless containers.\n"
+    "\n"
+    "Each check prints ok, warning or error, what it found and, when something is\n"
+    "missing, the command that fixes it. With warnings rl still runs containers, with\n"
+    "less (a single-id map, no resource limits, no network, ...); an error stops it.\n"
+    "\n"
+    "Options:\n"
+    "  -f, --format FORMAT  text (default) or json: an array of {name, status, message, fix}\n"
+    "  -h, --help           show this help\n"
+    "\n"
+    "Exit status: 0 when rl can run containers, 1 when a check failed, 125 on usage errors.\n";
+
+static const char info_help[] =
+    "Usage: rl info [--format text|json]\n"
+    "\n"
+    "Show the host's facts and rl's build features: rl's version and features, the kernel,\n"
+    "the user, the id maps containers get, where rl keeps runtime state, the overlay\n"
+    "backend, cgroup version and delegation, and the results of 'rl doctor'.\n"
+    "\n"
+    "Options:\n"
+    "  -f, --format FORMAT  text (default) or json: {\"host\": {...}, \"rl\": {...}, \"checks\": [...]}\n"
+    "  -h, --help           show this help\n";
+
+/* Parse "[-f|--format text|json] [-h|--help]". Returns 1 when help was printed. */
+static int
+parse_args(int argc, char **argv, const char *help, enum format *ret, rl_error_t *err)
 {
-    return rl_make_error(err, 0, "info: not built yet");
+    static const struct option long_options[] = {
+        { "format", required_argument, NULL, 'f' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    enum format format = FORMAT_TEXT;
+    const char *verb = argv[0];
+    int c;
+
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+:f:h", long_options, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            if (strcmp(optarg, "json") == 0)
+                format = FORMAT_JSON;
+            else if (strcmp(optarg, "text") == 0)
+                format = FORMAT_TEXT;
+            else
+                return rl_make_error(err, 0, "%s: unknown format '%s': use text or json", verb,
+                                     optarg);
+            break;
+        case 'h':
+            fputs(help, stdout);
+            return 1;
+        case ':':
+            return rl_make_error(err, 0, "%s: option '%s' needs an argument", verb,
+                                 argv[optind - 1]);
+        default:
+            if (optopt)
+                return rl_make_error(err, 0, "%s: unknown option '-%c'", verb, optopt);
+            return rl_make_error(err, 0, "%s: unknown option '%.*s'", verb,
+                                 (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return rl_make_error(err, 0, "%s: unexpected argument '%s'", verb, argv[optind]);
+    *ret = format;
+    return 0;
+}
+
+static void
+print_checks(const char *indent, const struct rl_check *checks, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct rl_check *c = &checks[i];
+
+        printf("%s%-8s %-19s %s\n", indent, rl_check_status_name(c->status), c->name, c->message);
+        if (c->fix && c->status != RL_CHECK_OK)
+            printf("%s         fix: %s\n", indent, c->fix);
+    }
+}
+
+static void
+print_summary(const char *indent, const struct rl_check *checks, size_t n)
+{
+    size_t count[3] = { 0 };
+
+    for (size_t i = 0; i < n; i++)
+        count[checks[i].status]++;
+    printf("%s%s: %zu ok, %zu warning%s, %zu error%s\n", indent,
+           count[RL_CHECK_ERROR] ? "rl cannot run containers here"
+                                 : "rl can run rootless containers here",
+           count[RL_CHECK_OK], count[RL_CHECK_WARNING], count[RL_CHECK_WARNING] == 1 ? "" : "s",
+           count[RL_CHECK_ERROR], count[RL_CHECK_ERROR] == 1 ? "" : "s");
+}
+
+static int
+print_json(json_t *o, rl_error_t *err)
+{
+    int ret = json_dumpf(o, stdout, JSON_INDENT(2));
+
+    json_decref(o);
+    if (ret < 0)
+        return rl_make_error(err, errno, "write JSON");
+    putchar('\n');
+    return 0;
 }
 
 int
-cmd_doctor(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
+cmd_doctor(struct rl_globals *g RL_UNUSED, int argc, char **argv, rl_error_t *err)
 {
-    return rl_make_error(err, 0, "doctor: not built yet");
+    struct rl_check *checks = NULL;
+    enum format format;
+    size_t n = 0;
+    int ret;
+
+    ret = parse_args(argc, argv, doctor_help, &format, err);
+    if (ret != 0)
+        return ret < 0 ? ret : 0;
+    if (rl_hostcheck_run(&checks, &n, err) < 0)
+        return rl_error_wrap(err, "doctor");
+    if (format == FORMAT_JSON) {
+        ret = print_json(rl_hostcheck_to_json(checks, n), err);
+    } else {
+        print_checks("", checks, n);
+        print_summary("", checks, n);
+    }
+    /* Not rl's own failure: the answer is "no", so 1 rather than 125. */
+    if (ret == 0 && rl_hostcheck_worst(checks, n) == RL_CHECK_ERROR)
+        rl_exit_status = 1;
+    rl_hostcheck_free(checks, n);
+    return ret;
+}
+
+static char *
+map_text(const struct rl_idmap_range *map, size_t n)
+{
+    char *out = xstrdup("");
+
+    for (size_t i = 0; i < n; i++) {
+        char *next = xasprintf("%s%s%u %u %u", out, i ? ", " : "", map[i].container_id,
+                               map[i].host_id, map[i].size);
+        free(out);
+        out = next;
+    }
+    return out;
+}
+
+static void
+print_info_text(const struct rl_hostinfo *h)
+{
+    cleanup_free char *uids = map_text(h->uid_map, h->n_uid_map);
+    cleanup_free char *gids = map_text(h->gid_map, h->n_gid_map);
+    const char *overlay = strcmp(h->overlay, "overlay") == 0 ? "kernel overlay" : h->overlay;
+
+    printf("rl:\n");
+    printf("  version:      %s\n", PACKAGE_VERSION);
+    printf("  features:     %s\n", RL_FEATURES);
+    printf("host:\n");
+    printf("  kernel:       %s %s %s\n", h->kernel_name, h->kernel_release, h->machine);
+    if (h->os)
+        printf("  os:           %s\n", h->os);
+    printf("  user:         %s (uid %u, gid %u)\n", h->user, (unsigned)h->uid, (unsigned)h->gid);
+    printf("  id mapping:   %s\n", h->id_mapping);
+    printf("  uid map:      %s\n", uids);
+    printf("  gid map:      %s\n", gids);
+    printf("  newuidmap:    %s\n", h->newuidmap ? h->newuidmap : "not found");
+    printf("  newgidmap:    %s\n", h->newgidmap ? h->newgidmap : "not found");
+    printf("  runtime dir:  %s%s\n", h->runtime_dir,
+           h->runtime_dir_fallback ? " (not under XDG_RUNTIME_DIR)" : "");
+    printf("  userns:       %s\n", h->userns ? "yes" : "no");
+    printf("  overlay:      %s\n", overlay);
+    printf("  cgroup:       %s", h->cgroup_mode);
+    if (h->cgroup_mount)
+        printf(", v2 at %s", h->cgroup_mount);
+    if (h->cgroup_path)
+        printf(", cgroup %s", h->cgroup_path);
+    if (h->cgroup_dir)
+        printf(", %s, controllers: %s", h->cgroup_delegated ? "delegated" : "not delegated",
+               h->cgroup_controllers && h->cgroup_controllers[0] ? h->cgroup_controllers : "none");
+    printf("\n");
+    printf("checks:\n");
+    print_checks("  ", h->checks, h->n_checks);
+    print_summary("  ", h->checks, h->n_checks);
+}
+
+int
+cmd_info(struct rl_globals *g RL_UNUSED, int argc, char **argv, rl_error_t *err)
+{
+    struct rl_hostinfo *h = NULL;
+    enum format format;
+    int ret;
+
+    ret = parse_args(argc, argv, info_help, &format, err);
+    if (ret != 0)
+        return ret < 0 ? ret : 0;
+    if (rl_hostinfo_gather(&h, err) < 0)
+        return rl_error_wrap(err, "info");
+    if (format == FORMAT_JSON) {
+        json_t *o = json_pack("{s:o, s:{s:s, s:s}, s:o}", "host", rl_hostinfo_to_json(h), "rl",
+                              "version", PACKAGE_VERSION, "features", RL_FEATURES, "checks",
+                              rl_hostcheck_to_json(h->checks, h->n_checks));
+        if (o == NULL)
+            abort();
+        ret = print_json(o, err);
+    } else {
+        print_info_text(h);
+    }
+    rl_hostinfo_free(h);
+    return ret;
 }
