@@ -19,6 +19,7 @@
 #include "caps.h"
 #include "container.h"
 #include "fs.h"
+#include "hooks.h"
 #include "idmap.h"
 #include "log.h"
 #include "mount.h"
@@ -37,7 +38,9 @@ enum {
     MSG_TERMINAL = 'T',  /* child: the pty master, as SCM_RIGHTS */
     MSG_READY = 'R',     /* child: created, waiting for start */
     MSG_ERROR = 'E',     /* child: setup failed: int32 errno + message */
-    MSG_EXEC_ERROR = 'X' /* child: execve failed: int32 errno + message */
+    MSG_EXEC_ERROR = 'X', /* child: execve failed: int32 errno + message */
+    MSG_HOOKS = 'H',      /* child: mounts done, run prestart/createRuntime hooks */
+    MSG_HOOKS_DONE = 'h'  /* parent: done; payload: the state JSON for the child's hooks */
 };
 
 static int
@@ -448,13 +451,41 @@ struct child_args {
     int fifo_fd;        /* create: wait here for `start`; -1 for run */
     int preserve_fds;
     const sigset_t *oldmask;
+    char *hook_state; /* the state JSON, for createContainer and startContainer hooks */
 };
+
+static bool
+needs_hook_sync(const struct rl_spec *spec)
+{
+    return rl_hooks_has(spec->hooks, "prestart") || rl_hooks_has(spec->hooks, "createRuntime")
+           || rl_hooks_has(spec->hooks, "createContainer")
+           || rl_hooks_has(spec->hooks, "startContainer");
+}
+
+/* Stop after the mounts so that the parent runs prestart and createRuntime hooks; it answers
+ * with the state JSON that our own hooks get on stdin. */
+static int
+hooks_handshake(struct child_args *a, rl_error_t *err)
+{
+    char buf[8192];
+    ssize_t n;
+
+    if (sync_send(a->sock, MSG_HOOKS, NULL, 0) < 0)
+        return rl_make_error(err, errno, "sync with the parent");
+    n = TEMP_FAILURE_RETRY(recv(a->sock, buf, sizeof(buf) - 1, 0));
+    if (n < 1 || buf[0] != MSG_HOOKS_DONE)
+        return rl_make_error(err, EPIPE, "wait for the parent's hooks");
+    buf[n] = '\0';
+    a->hook_state = xstrdup(buf + 1);
+    return 0;
+}
 
 static int
 child_setup(struct child_args *a, char **ret_exe, rl_error_t *err)
 {
     struct rl_spec *spec = a->spec;
     struct rl_process *p = &spec->process;
+    cleanup_close int rootfd = -1;
 
     if (a->plan->new_userns && sync_wait(a->sock, MSG_MAPS_DONE, err) < 0)
         return -1;
@@ -471,7 +502,16 @@ child_setup(struct child_args *a, char **ret_exe, rl_error_t *err)
         return rl_make_error(err, errno, "sethostname '%s'", spec->hostname);
     if (spec->domainname && setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
         return rl_make_error(err, errno, "setdomainname '%s'", spec->domainname);
-    if (rl_mount_setup(spec, err) < 0)
+    rootfd = rl_mount_prepare(spec, err);
+    if (rootfd < 0)
+        return rl_error_wrap(err, "rootfs");
+    if (needs_hook_sync(spec)) {
+        if (hooks_handshake(a, err) < 0)
+            return -1;
+        if (rl_hooks_run(spec->hooks, "createContainer", a->hook_state, err) < 0)
+            return -1;
+    }
+    if (rl_mount_finish(spec, rootfd, err) < 0)
         return rl_error_wrap(err, "rootfs");
     if (spec->sysctl && write_sysctls(spec->sysctl, err) < 0)
         return -1;
@@ -516,6 +556,16 @@ child_main(struct child_args *a)
         if (sync_wait(a->sock, MSG_START, &err) < 0)
             _exit(1);
     }
+    if (rl_hooks_has(a->spec->hooks, "startContainer")
+        && rl_hooks_run(a->spec->hooks, "startContainer", a->hook_state ? a->hook_state : "{}",
+                        &err)
+               < 0) {
+        if (a->sock >= 0)
+            sync_send_error(a->sock, MSG_ERROR, &err);
+        else
+            dprintf(STDERR_FILENO, "rl: %s\n", err->msg);
+        _exit(1);
+    }
     prepare_fds(a->preserve_fds);
     sigprocmask(SIG_SETMASK, a->oldmask, NULL);
     execve(exe, a->spec->process.args, a->spec->process.env ? a->spec->process.env
@@ -552,9 +602,48 @@ created_release(struct created *c)
 }
 
 /* Read the child's messages until it is ready or fails. */
-static int
-wait_ready(struct created *c, int *exec_status, rl_error_t *err)
+/* The state JSON given to hooks on stdin. */
+static char *
+hook_state_json(const struct rl_spec *spec, const struct rl_container_opts *o, pid_t pid,
+                const char *status)
 {
+    json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:s}", "ociVersion", "1.1.0", "id", o->id,
+                          "status", status, "pid", (json_int_t) pid, "bundle",
+                          o->bundle ? o->bundle : "");
+    char *text;
+
+    json_object_set_new(j, "annotations",
+                        spec->annotations ? json_incref(spec->annotations) : json_object());
+    text = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    return text;
+}
+
+static int
+run_parent_hooks(struct created *c, const struct rl_spec *spec,
+                 const struct rl_container_opts *o, rl_error_t *err)
+{
+    cleanup_free char *state = NULL;
+    cleanup_free char *msg = NULL;
+
+    if (spec == NULL)
+        return rl_make_error(err, EPROTO, "unexpected message from the container process");
+    state = hook_state_json(spec, o, c->pid, "creating");
+    if (rl_hooks_run(spec->hooks, "prestart", state, err) < 0
+        || rl_hooks_run(spec->hooks, "createRuntime", state, err) < 0)
+        return -1;
+    msg = xasprintf("%c%s", MSG_HOOKS_DONE, state);
+    if (TEMP_FAILURE_RETRY(send(c->sock, msg, strlen(msg), MSG_NOSIGNAL)) < 0)
+        return rl_make_error(err, errno, "sync with the container process");
+    return 0;
+}
+
+static int
+wait_ready(struct created *c, const struct rl_spec *spec, struct rl_container_opts *o,
+           rl_error_t *err)
+{
+    int *exec_status = &o->exec_status;
+
     for (;;) {
         char buf[4200];
         int fd = -1;
@@ -579,6 +668,10 @@ wait_ready(struct created *c, int *exec_status, rl_error_t *err)
         }
         case MSG_READY:
             return 0;
+        case MSG_HOOKS:
+            if (run_parent_hooks(c, spec, o, err) < 0)
+                return -1;
+            break;
         case MSG_ERROR:
         case MSG_EXEC_ERROR: {
             int32_t status;
@@ -736,7 +829,7 @@ spawn(struct rl_spec *spec, struct rl_container_opts *o, const char *fifo_path,
             goto out;
         }
     }
-    if (wait_ready(c, &o->exec_status, err) < 0) {
+    if (wait_ready(c, spec, o, err) < 0) {
         kill_and_reap(c);
         created_release(c);
         goto out;
@@ -808,6 +901,22 @@ remove_state_dir(const char *root, const char *id)
         rl_error_warn_and_release(&tmp);
 }
 
+/* poststart and poststop hooks: a failure is a warning, the container goes on (runtime
+ * spec). */
+static void
+run_hooks_warn(const struct rl_spec *spec, const struct rl_container_opts *o, pid_t pid,
+               const char *stage)
+{
+    cleanup_error rl_error_t tmp = NULL;
+    cleanup_free char *state = NULL;
+
+    if (!rl_hooks_has(spec->hooks, stage))
+        return;
+    state = hook_state_json(spec, o, pid, pid ? "running" : "stopped");
+    if (rl_hooks_run(spec->hooks, stage, state, &tmp) < 0)
+        rl_error_warn_and_release(&tmp);
+}
+
 int
 rl_container_create(struct rl_spec *spec, struct rl_container_opts *o, rl_error_t *err)
 {
@@ -838,6 +947,21 @@ fail:
     return -1;
 }
 
+/* Hooks of a container known only by its state: its config is the copy in the state dir. */
+static void
+stage_hooks(const char *root, const struct rl_state *st, const char *stage)
+{
+    cleanup_spec struct rl_spec *spec = NULL;
+    cleanup_error rl_error_t tmp = NULL;
+    struct rl_container_opts o = { .root = root, .id = st->id, .bundle = st->bundle };
+
+    if (rl_container_load_spec(root, st->id, &spec, &tmp) < 0) {
+        rl_error_warn_and_release(&tmp);
+        return;
+    }
+    run_hooks_warn(spec, &o, strcmp(stage, "poststop") == 0 ? 0 : st->pid, stage);
+}
+
 int
 rl_container_start(const char *root, const char *id, rl_error_t *err)
 {
@@ -864,6 +988,7 @@ rl_container_start(const char *root, const char *id, rl_error_t *err)
     if (TEMP_FAILURE_RETRY(write(fd, "s", 1)) != 1)
         return rl_make_error(err, errno, "start container '%s'", id);
     (void) unlink(fifo);
+    stage_hooks(root, st, "poststart");
     return 0;
 }
 
@@ -996,16 +1121,18 @@ rl_container_run(struct rl_spec *spec, struct rl_container_opts *o, int *ret_sta
         /* EOF means the exec happened (the socket is close-on-exec). */
         char buf[4200];
         ssize_t n = TEMP_FAILURE_RETRY(recv(c.sock, buf, sizeof(buf) - 1, 0));
-        if (n > 0 && buf[0] == MSG_EXEC_ERROR) {
+        if (n > (ssize_t) sizeof(int32_t) && (buf[0] == MSG_EXEC_ERROR || buf[0] == MSG_ERROR)) {
             int32_t status;
             buf[n] = '\0';
             memcpy(&status, buf + 1, sizeof(status));
-            o->exec_status = exec_failure_status(status);
+            if (buf[0] == MSG_EXEC_ERROR)
+                o->exec_status = exec_failure_status(status);
             rl_make_error(err, status, "%s", buf + 1 + sizeof(status));
             (void) TEMP_FAILURE_RETRY(waitpid(c.pid, NULL, 0));
             created_release(&c);
             goto out_state;
         }
+        run_hooks_warn(spec, o, c.pid, "poststart");
     }
     if (o->detach) {
         created_release(&c);
@@ -1021,7 +1148,10 @@ rl_container_run(struct rl_spec *spec, struct rl_container_opts *o, int *ret_sta
     if (ret < 0)
         goto out_kill;
     created_release(&c);
-    goto out_state;
+    remove_state_dir(o->root, o->id);
+    run_hooks_warn(spec, o, 0, "poststop");
+    sigprocmask(SIG_SETMASK, &oldmask, NULL);
+    return ret;
 out_kill:
     kill_and_reap(&c);
     created_release(&c);
@@ -1117,6 +1247,7 @@ rl_container_delete(const char *root, const char *id, bool force, rl_error_t *er
                 return rl_make_error(err, ETIMEDOUT, "container '%s' did not die", id);
         }
     }
+    stage_hooks(root, st, "poststop");
     remove_state_dir(root, id);
     return 0;
 }
@@ -1258,7 +1389,7 @@ rl_container_exec(const char *root, const char *id, struct rl_process *p,
     close(sv[1]);
     c.sock = sv[0];
     c.intermediate = child;
-    ret = wait_ready(&c, &o->exec_status, err);
+    ret = wait_ready(&c, NULL, o, err);
     (void) TEMP_FAILURE_RETRY(waitpid(child, NULL, 0));
     c.intermediate = 0;
     if (ret < 0) {

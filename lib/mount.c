@@ -423,10 +423,9 @@ readonly_paths(char *const *paths, rl_error_t *err)
 }
 
 int
-rl_mount_setup(const struct rl_spec *spec, rl_error_t *err)
+rl_mount_prepare(const struct rl_spec *spec, rl_error_t *err)
 {
     cleanup_close int rootfd = -1;
-    unsigned long prop = MS_SLAVE | MS_REC;
 
     /* Nothing mounted here may propagate back to the host. */
     if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
@@ -441,6 +440,12 @@ rl_mount_setup(const struct rl_spec *spec, rl_error_t *err)
             return -1;
     if (mounts_dev(spec) && setup_dev(rootfd, err) < 0)
         return rl_error_wrap(err, "set up /dev");
+    return steal_fd(&rootfd);
+}
+
+int
+rl_mount_finish(const struct rl_spec *spec, int rootfd, rl_error_t *err)
+{
     if (pivot(rootfd, err) < 0)
         return -1;
     if (mask_paths(spec->masked_paths, err) < 0 || readonly_paths(spec->readonly_paths, err) < 0)
@@ -453,6 +458,7 @@ rl_mount_setup(const struct rl_spec *spec, rl_error_t *err)
     if (spec->rootfs_propagation) {
         char *const opts[] = { spec->rootfs_propagation, NULL };
         struct rl_mount_flags f = { 0 };
+        unsigned long prop;
         if (rl_mount_parse_options(opts, &f, err) < 0)
             return -1;
         prop = f.propagation;

@@ -22,7 +22,10 @@ struct rl_mount_flags {
 int rl_mount_parse_options(char *const *options, struct rl_mount_flags *ret, rl_error_t *err);
 void rl_mount_flags_release(struct rl_mount_flags *f);
 
-/* Set up the root filesystem and pivot into it. */
-int rl_mount_setup(const struct rl_spec *spec, rl_error_t *err);
+/* Bind the rootfs and mount the config's mounts and /dev under it; returns an fd of the
+ * rootfs. The createContainer hooks run between this and rl_mount_finish(). */
+int rl_mount_prepare(const struct rl_spec *spec, rl_error_t *err);
+/* pivot_root into ROOTFD, then masked and read-only paths, root.readonly, propagation. */
+int rl_mount_finish(const struct rl_spec *spec, int rootfd, rl_error_t *err);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "caps.h"
 #include "fs.h"
+#include "hooks.h"
 #include "seccomp.h"
 #include "spec.h"
 
@@ -599,6 +600,8 @@ rl_spec_parse(const char *text, size_t len, const char *bundle, struct rl_spec *
     v = get_object(root, "hooks", "hooks", err, &ret);
     if (ret < 0)
         return ret;
+    if (v && rl_hooks_check(v, err) < 0)
+        return -1;
     spec->hooks = json_incref(v);
     *ret_spec = steal_pointer(&spec);
     return 0;
