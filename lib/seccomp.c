@@ -7,7 +7,7 @@
 /* Makefile.am puts lib/ on the -I path, so <seccomp.h> would find rl's own lib/seccomp.h.
  * Going through "../include/" skips it and reaches libseccomp's header in any .../include
  * directory of the system path. */
-#include <../include/seccomp.h>
+#include <seccomp.h>
 #endif
 
 #include "log.h"
