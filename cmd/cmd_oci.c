@@ -129,7 +129,8 @@ static int
 bad_option(const char *verb, int argc, char **argv, rl_error_t *err)
 {
     const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
-    return rl_make_error(err, 0, "oci %s: unknown option or missing value '%s' (see 'rl oci %s --help')",
+    return rl_make_error(err, 0,
+                         "oci %s: unknown option or missing value '%s' (see 'rl oci %s --help')",
                          verb, arg, verb);
 }
 
@@ -152,7 +153,7 @@ parse_count(const char *opt, const char *s, int *ret, rl_error_t *err)
     long long v;
     if (!rl_parse_ll(s, 0, 4096, &v))
         return rl_make_error(err, 0, "%s: '%s' is not a number from 0 to 4096", opt, s);
-    *ret = (int) v;
+    *ret = (int)v;
     return 0;
 }
 
@@ -383,8 +384,7 @@ oci_state(struct oci_ctx *c, int argc, char **argv, rl_error_t *err)
 static int
 oci_kill(struct oci_ctx *c, int argc, char **argv, rl_error_t *err)
 {
-    static const struct option opts[] = { { "all", no_argument, NULL, 'a' },
-                                          { NULL, 0, NULL, 0 } };
+    static const struct option opts[] = { { "all", no_argument, NULL, 'a' }, { NULL, 0, NULL, 0 } };
     bool all = false;
     int sig = SIGTERM, opt;
 
@@ -458,11 +458,11 @@ parse_user(const char *s, struct rl_process *p, rl_error_t *err)
         *colon = '\0';
     if (!rl_parse_ll(copy, 0, UINT32_MAX - 1, &v))
         return rl_make_error(err, 0, "oci exec: --user: '%s' is not UID[:GID]", s);
-    p->uid = (uid_t) v;
+    p->uid = (uid_t)v;
     if (colon) {
         if (!rl_parse_ll(colon + 1, 0, UINT32_MAX - 1, &v))
             return rl_make_error(err, 0, "oci exec: --user: '%s' is not UID[:GID]", s);
-        p->gid = (gid_t) v;
+        p->gid = (gid_t)v;
     }
     return 0;
 }
@@ -575,7 +575,7 @@ oci_exec(struct oci_ctx *c, int argc, char **argv, rl_error_t *err)
                 return rl_make_error(err, 0, "oci exec: --additional-gids: '%s' is not a gid",
                                      optarg);
             gids = xrealloc(gids, (n_gids + 1) * sizeof(gid_t));
-            gids[n_gids++] = (gid_t) v;
+            gids[n_gids++] = (gid_t)v;
             break;
         }
         case 'c':
@@ -675,8 +675,8 @@ oci_list(struct oci_ctx *c, int argc, char **argv, rl_error_t *err)
             if (strcmp(optarg, "json") == 0)
                 json = true;
             else if (strcmp(optarg, "table") != 0)
-                return rl_make_error(err, 0, "oci list: --format: unknown format '%s': use table or json",
-                                     optarg);
+                return rl_make_error(
+                    err, 0, "oci list: --format: unknown format '%s': use table or json", optarg);
         } else if (opt == 'q') {
             quiet = true;
         } else {
@@ -702,7 +702,7 @@ oci_list(struct oci_ctx *c, int argc, char **argv, rl_error_t *err)
             printf("%s\n", st->id);
         else if (!json)
             printf("%-24s %-8lld %-10s %-40s %-30s %s\n", st->id,
-                   (long long) json_integer_value(json_object_get(o, "pid")),
+                   (long long)json_integer_value(json_object_get(o, "pid")),
                    json_string_value(json_object_get(o, "status")), st->bundle, st->created,
                    st->owner);
         json_array_append_new(arr, o);

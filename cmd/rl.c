@@ -13,8 +13,8 @@ static int cmd_help(struct rl_globals *g, int argc, char **argv, rl_error_t *err
 static const struct rl_command commands[] = {
     { "oci", cmd_oci, "Run OCI bundles: the OCI runtime command line (create, start, run, ...)",
       "[OPTIONS] COMMAND [ARG...]", RL_CMD_RUNTIME },
-    { "info", cmd_info, "Show the host's facts and rl's build features",
-      "[--format text|json]", 0 },
+    { "info", cmd_info, "Show the host's facts and rl's build features", "[--format text|json]",
+      0 },
     { "doctor", cmd_doctor, "Check that this host and user can run rootless containers",
       "[--format text|json]", 0 },
     { "version", cmd_version, "Show rl's version", "[--format text|json]", 0 },
@@ -80,7 +80,7 @@ cmd_help(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     }
     /* Every verb prints its own, complete help for --help. */
     {
-        char *args[] = { argv[1], (char *) "--help", NULL };
+        char *args[] = { argv[1], (char *)"--help", NULL };
         optind = 0;
         return c->fn(g, 2, args, err);
     }

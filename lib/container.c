@@ -32,12 +32,12 @@
 /* Messages on the parent <-> container sync socket (SOCK_SEQPACKET): one type byte, then a
  * payload. */
 enum {
-    MSG_MAPS_DONE = 'M', /* parent: uid_map and gid_map are written */
-    MSG_START = 'S',     /* parent: exec now */
-    MSG_PID = 'P',       /* child: the real container pid (after a pid namespace join) */
-    MSG_TERMINAL = 'T',  /* child: the pty master, as SCM_RIGHTS */
-    MSG_READY = 'R',     /* child: created, waiting for start */
-    MSG_ERROR = 'E',     /* child: setup failed: int32 errno + message */
+    MSG_MAPS_DONE = 'M',  /* parent: uid_map and gid_map are written */
+    MSG_START = 'S',      /* parent: exec now */
+    MSG_PID = 'P',        /* child: the real container pid (after a pid namespace join) */
+    MSG_TERMINAL = 'T',   /* child: the pty master, as SCM_RIGHTS */
+    MSG_READY = 'R',      /* child: created, waiting for start */
+    MSG_ERROR = 'E',      /* child: setup failed: int32 errno + message */
     MSG_EXEC_ERROR = 'X', /* child: execve failed: int32 errno + message */
     MSG_HOOKS = 'H',      /* child: mounts done, run prestart/createRuntime hooks */
     MSG_HOOKS_DONE = 'h'  /* parent: done; payload: the state JSON for the child's hooks */
@@ -66,7 +66,7 @@ sync_send_error(int fd, char type, rl_error_t *err)
         len = 4000;
     memcpy(buf, &status, sizeof(status));
     memcpy(buf + sizeof(status), (*err)->msg, len);
-    (void) sync_send(fd, type, buf, sizeof(status) + len);
+    (void)sync_send(fd, type, buf, sizeof(status) + len);
 }
 
 /* Wait for one byte of TYPE from the parent; anything else (or EOF) means give up. */
@@ -87,21 +87,21 @@ rl_signal_parse(const char *s, rl_error_t *err)
         const char *name;
         int sig;
     } sigs[] = {
-        { "HUP", SIGHUP },   { "INT", SIGINT },       { "QUIT", SIGQUIT },   { "ILL", SIGILL },
-        { "TRAP", SIGTRAP }, { "ABRT", SIGABRT },     { "IOT", SIGIOT },     { "BUS", SIGBUS },
-        { "FPE", SIGFPE },   { "KILL", SIGKILL },     { "USR1", SIGUSR1 },   { "SEGV", SIGSEGV },
-        { "USR2", SIGUSR2 }, { "PIPE", SIGPIPE },     { "ALRM", SIGALRM },   { "TERM", SIGTERM },
-        { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD }, { "CONT", SIGCONT },   { "STOP", SIGSTOP },
-        { "TSTP", SIGTSTP }, { "TTIN", SIGTTIN },     { "TTOU", SIGTTOU },   { "URG", SIGURG },
-        { "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ },     { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },
-        { "WINCH", SIGWINCH }, { "IO", SIGIO },       { "POLL", SIGPOLL },   { "PWR", SIGPWR },
+        { "HUP", SIGHUP },       { "INT", SIGINT },   { "QUIT", SIGQUIT },     { "ILL", SIGILL },
+        { "TRAP", SIGTRAP },     { "ABRT", SIGABRT }, { "IOT", SIGIOT },       { "BUS", SIGBUS },
+        { "FPE", SIGFPE },       { "KILL", SIGKILL }, { "USR1", SIGUSR1 },     { "SEGV", SIGSEGV },
+        { "USR2", SIGUSR2 },     { "PIPE", SIGPIPE }, { "ALRM", SIGALRM },     { "TERM", SIGTERM },
+        { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD }, { "CONT", SIGCONT },     { "STOP", SIGSTOP },
+        { "TSTP", SIGTSTP },     { "TTIN", SIGTTIN }, { "TTOU", SIGTTOU },     { "URG", SIGURG },
+        { "XCPU", SIGXCPU },     { "XFSZ", SIGXFSZ }, { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },
+        { "WINCH", SIGWINCH },   { "IO", SIGIO },     { "POLL", SIGPOLL },     { "PWR", SIGPWR },
         { "SYS", SIGSYS },
     };
     const char *name = s;
     long long n;
 
     if (rl_parse_ll(s, 1, SIGRTMAX, &n))
-        return (int) n;
+        return (int)n;
     if (strncasecmp(name, "SIG", 3) == 0)
         name += 3;
     for (size_t i = 0; i < RL_ARRAY_SIZE(sigs); i++)
@@ -110,8 +110,9 @@ rl_signal_parse(const char *s, rl_error_t *err)
     if (strncasecmp(name, "RTMIN", 5) == 0 || strncasecmp(name, "RTMAX", 5) == 0) {
         bool min = strncasecmp(name, "RTMIN", 5) == 0;
         long long off = 0;
-        if (name[5] == '\0' || (name[5] == (min ? '+' : '-') && rl_parse_ll(name + 6, 0, 32, &off))) {
-            int sig = min ? SIGRTMIN + (int) off : SIGRTMAX - (int) off;
+        if (name[5] == '\0'
+            || (name[5] == (min ? '+' : '-') && rl_parse_ll(name + 6, 0, 32, &off))) {
+            int sig = min ? SIGRTMIN + (int)off : SIGRTMAX - (int)off;
             if (sig >= SIGRTMIN && sig <= SIGRTMAX)
                 return sig;
         }
@@ -273,12 +274,12 @@ check_resources(json_t *resources, rl_error_t *err)
 /* Namespaces as the container gets them: the config's, plus a user namespace for a caller
  * that is not root (an unprivileged user can create the others only inside one). */
 struct nsplan {
-    unsigned long clone_flags;  /* created by clone3 */
-    int join_fds[8];            /* opened paths, joined in the child */
+    unsigned long clone_flags; /* created by clone3 */
+    int join_fds[8];           /* opened paths, joined in the child */
     int join_types[8];
     size_t n_join;
-    int userns_fd;              /* join this user namespace first */
-    int pidns_fd;               /* join this pid namespace: needs one more fork */
+    int userns_fd; /* join this user namespace first */
+    int pidns_fd;  /* join this pid namespace: needs one more fork */
     bool new_userns;
 };
 
@@ -316,15 +317,15 @@ plan_namespaces(const struct rl_spec *spec, struct nsplan *p, rl_error_t *err)
                 return rl_make_error(err, ENOTSUP,
                                      "config.json: linux.namespaces: a new time namespace is not "
                                      "supported");
-            p->clone_flags |= (unsigned long) ns->type;
+            p->clone_flags |= (unsigned long)ns->type;
             if (ns->type == CLONE_NEWUSER)
                 p->new_userns = true;
             continue;
         }
         fd = open(ns->path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
-            return rl_make_error(err, errno, "open %s namespace '%s'",
-                                 rl_namespace_name(ns->type), ns->path);
+            return rl_make_error(err, errno, "open %s namespace '%s'", rl_namespace_name(ns->type),
+                                 ns->path);
         if (ns->type == CLONE_NEWUSER)
             p->userns_fd = fd;
         else if (ns->type == CLONE_NEWPID)
@@ -335,8 +336,8 @@ plan_namespaces(const struct rl_spec *spec, struct nsplan *p, rl_error_t *err)
         }
     }
     if ((spec->hostname || spec->domainname) && !(p->clone_flags & CLONE_NEWUTS))
-        return rl_make_error(err, EINVAL,
-                             "config.json: hostname: needs a new uts namespace in linux.namespaces");
+        return rl_make_error(
+            err, EINVAL, "config.json: hostname: needs a new uts namespace in linux.namespaces");
     return 0;
 }
 
@@ -347,8 +348,7 @@ set_rlimits(const struct rl_process *p, rl_error_t *err)
         struct rlimit r = { .rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard };
         if (setrlimit(p->rlimits[i].resource, &r) < 0)
             return rl_make_error(err, errno, "setrlimit %d to %llu/%llu", p->rlimits[i].resource,
-                                 (unsigned long long) r.rlim_cur,
-                                 (unsigned long long) r.rlim_max);
+                                 (unsigned long long)r.rlim_cur, (unsigned long long)r.rlim_max);
     }
     return 0;
 }
@@ -363,9 +363,10 @@ set_oom_score_adj(const struct rl_process *p, rl_error_t *err)
     if (!p->has_oom_score_adj)
         return 0;
     len = snprintf(buf, sizeof(buf), "%d", p->oom_score_adj);
-    if (rl_read_file("/proc/self/oom_score_adj", 64, &cur, NULL, NULL) == 0 && atoi(cur) == p->oom_score_adj)
+    if (rl_read_file("/proc/self/oom_score_adj", 64, &cur, NULL, NULL) == 0
+        && atoi(cur) == p->oom_score_adj)
         return 0;
-    if (rl_write_file("/proc/self/oom_score_adj", buf, (size_t) len, err) < 0)
+    if (rl_write_file("/proc/self/oom_score_adj", buf, (size_t)len, err) < 0)
         return rl_error_wrap(err, "set oomScoreAdj to %d", p->oom_score_adj);
     return 0;
 }
@@ -397,12 +398,12 @@ finish_process(const struct rl_process *p, struct rl_seccomp *filter, rl_error_t
         return rl_make_error(err, errno,
                              "process.user.gid: cannot switch to gid %u (is it mapped in the user "
                              "namespace?)",
-                             (unsigned) p->gid);
+                             (unsigned)p->gid);
     if (setresuid(p->uid, p->uid, p->uid) < 0)
         return rl_make_error(err, errno,
                              "process.user.uid: cannot switch to uid %u (is it mapped in the user "
                              "namespace?)",
-                             (unsigned) p->uid);
+                             (unsigned)p->uid);
     if (rl_caps_apply(&p->caps, err) < 0)
         return -1;
     if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -420,9 +421,9 @@ prepare_fds(int preserve_fds)
     for (int fd = 3; fd < first; fd++) {
         int fl = fcntl(fd, F_GETFD);
         if (fl >= 0)
-            (void) fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+            (void)fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
     }
-    (void) close_range((unsigned) first, ~0U, CLOSE_RANGE_CLOEXEC);
+    (void)close_range((unsigned)first, ~0U, CLOSE_RANGE_CLOEXEC);
 }
 
 static int
@@ -448,7 +449,7 @@ struct child_args {
     struct nsplan *plan;
     struct rl_seccomp *filter;
     int sock;
-    int fifo_fd;        /* create: wait here for `start`; -1 for run */
+    int fifo_fd; /* create: wait here for `start`; -1 for run */
     int preserve_fds;
     const sigset_t *oldmask;
     char *hook_state; /* the state JSON, for createContainer and startContainer hooks */
@@ -490,8 +491,8 @@ child_setup(struct child_args *a, char **ret_exe, rl_error_t *err)
     if (a->plan->new_userns && sync_wait(a->sock, MSG_MAPS_DONE, err) < 0)
         return -1;
     /* Root of the new user namespace, when 0 is mapped. */
-    (void) setresgid(0, 0, 0);
-    (void) setresuid(0, 0, 0);
+    (void)setresgid(0, 0, 0);
+    (void)setresuid(0, 0, 0);
     for (size_t i = 0; i < a->plan->n_join; i++)
         if (setns(a->plan->join_fds[i], a->plan->join_types[i]) < 0)
             return rl_make_error(err, errno, "join the %s namespace",
@@ -544,15 +545,15 @@ child_main(struct child_args *a)
     }
     if (a->fifo_fd >= 0) {
         /* `create` returns once we are ready; from then on we wait for `start` alone. */
-        (void) prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-        (void) sync_send(a->sock, MSG_READY, NULL, 0);
+        (void)prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+        (void)sync_send(a->sock, MSG_READY, NULL, 0);
         close(a->sock);
         a->sock = -1;
         if (TEMP_FAILURE_RETRY(read(a->fifo_fd, &c, 1)) != 1)
             _exit(1);
         close(a->fifo_fd);
     } else {
-        (void) sync_send(a->sock, MSG_READY, NULL, 0);
+        (void)sync_send(a->sock, MSG_READY, NULL, 0);
         if (sync_wait(a->sock, MSG_START, &err) < 0)
             _exit(1);
     }
@@ -568,8 +569,8 @@ child_main(struct child_args *a)
     }
     prepare_fds(a->preserve_fds);
     sigprocmask(SIG_SETMASK, a->oldmask, NULL);
-    execve(exe, a->spec->process.args, a->spec->process.env ? a->spec->process.env
-                                                            : (char *[]){ NULL });
+    execve(exe, a->spec->process.args,
+           a->spec->process.env ? a->spec->process.env : (char *[]){ NULL });
     {
         int e = errno;
         rl_make_error(&err, e, "exec '%s'", a->spec->process.args[0]);
@@ -607,9 +608,8 @@ static char *
 hook_state_json(const struct rl_spec *spec, const struct rl_container_opts *o, pid_t pid,
                 const char *status)
 {
-    json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:s}", "ociVersion", "1.1.0", "id", o->id,
-                          "status", status, "pid", (json_int_t) pid, "bundle",
-                          o->bundle ? o->bundle : "");
+    json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:s}", "ociVersion", "1.1.0", "id", o->id, "status",
+                          status, "pid", (json_int_t)pid, "bundle", o->bundle ? o->bundle : "");
     char *text;
 
     json_object_set_new(j, "annotations",
@@ -620,8 +620,8 @@ hook_state_json(const struct rl_spec *spec, const struct rl_container_opts *o, p
 }
 
 static int
-run_parent_hooks(struct created *c, const struct rl_spec *spec,
-                 const struct rl_container_opts *o, rl_error_t *err)
+run_parent_hooks(struct created *c, const struct rl_spec *spec, const struct rl_container_opts *o,
+                 rl_error_t *err)
 {
     cleanup_free char *state = NULL;
     cleanup_free char *msg = NULL;
@@ -695,13 +695,13 @@ static void
 kill_and_reap(struct created *c)
 {
     if (c->pidfd >= 0)
-        (void) rl_pidfd_send_signal(c->pidfd, SIGKILL, NULL, 0);
+        (void)rl_pidfd_send_signal(c->pidfd, SIGKILL, NULL, 0);
     else if (c->pid > 0)
-        (void) kill(c->pid, SIGKILL);
+        (void)kill(c->pid, SIGKILL);
     if (c->pid > 0)
-        (void) TEMP_FAILURE_RETRY(waitpid(c->pid, NULL, 0));
+        (void)TEMP_FAILURE_RETRY(waitpid(c->pid, NULL, 0));
     if (c->intermediate > 0)
-        (void) TEMP_FAILURE_RETRY(waitpid(c->intermediate, NULL, 0));
+        (void)TEMP_FAILURE_RETRY(waitpid(c->intermediate, NULL, 0));
 }
 
 static char *
@@ -720,7 +720,7 @@ now_rfc3339(void)
 static int
 write_pid_file(const char *path, pid_t pid, rl_error_t *err)
 {
-    cleanup_free char *text = xasprintf("%d", (int) pid);
+    cleanup_free char *text = xasprintf("%d", (int)pid);
     return rl_write_file_atomic(path, text, strlen(text), 0644, err);
 }
 
@@ -750,12 +750,11 @@ spawn(struct rl_spec *spec, struct rl_container_opts *o, const char *fifo_path,
     }
     if (plan.new_userns && compute_idmaps(spec, &maps, err) < 0)
         goto out;
-    if (spec->process.terminal && !o->console_socket && fifo_path)
-        {
-            rl_make_error(err, EINVAL,
-                          "process.terminal is true: --console-socket is required for create");
-            goto out;
-        }
+    if (spec->process.terminal && !o->console_socket && fifo_path) {
+        rl_make_error(err, EINVAL,
+                      "process.terminal is true: --console-socket is required for create");
+        goto out;
+    }
     if (spec->seccomp && rl_seccomp_build(spec->seccomp, &filter, err) < 0)
         goto out;
     if (fifo_path) {
@@ -770,7 +769,7 @@ spawn(struct rl_spec *spec, struct rl_container_opts *o, const char *fifo_path,
         goto out;
     }
     args.flags = CLONE_PIDFD | plan.clone_flags;
-    args.pidfd = (uint64_t) (uintptr_t) &pidfd;
+    args.pidfd = (uint64_t)(uintptr_t)&pidfd;
     args.exit_signal = SIGCHLD;
     pid = rl_clone3(&args);
     if (pid < 0) {
@@ -781,11 +780,15 @@ spawn(struct rl_spec *spec, struct rl_container_opts *o, const char *fifo_path,
         goto out;
     }
     if (pid == 0) {
-        struct child_args a = { .spec = spec, .plan = &plan, .filter = filter, .sock = sv[1],
-                                .fifo_fd = fifo_fd, .preserve_fds = o->preserve_fds,
+        struct child_args a = { .spec = spec,
+                                .plan = &plan,
+                                .filter = filter,
+                                .sock = sv[1],
+                                .fifo_fd = fifo_fd,
+                                .preserve_fds = o->preserve_fds,
                                 .oldmask = oldmask };
         close(sv[0]);
-        (void) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        (void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         if (plan.userns_fd >= 0 && setns(plan.userns_fd, CLONE_NEWUSER) < 0) {
             cleanup_error rl_error_t e = NULL;
             rl_make_error(&e, errno, "join the user namespace");
@@ -808,13 +811,13 @@ spawn(struct rl_spec *spec, struct rl_container_opts *o, const char *fifo_path,
                 _exit(1);
             if (gc > 0) {
                 int32_t v = gc;
-                (void) sync_send(sv[1], MSG_PID, &v, sizeof(v));
+                (void)sync_send(sv[1], MSG_PID, &v, sizeof(v));
                 _exit(0);
             }
         }
         child_main(&a);
     }
-    c->pid = (pid_t) pid;
+    c->pid = (pid_t)pid;
     c->pidfd = pidfd;
     c->sock = sv[0];
     close(sv[1]);
@@ -836,8 +839,8 @@ spawn(struct rl_spec *spec, struct rl_container_opts *o, const char *fifo_path,
     }
     if (plan.pidns_fd >= 0) {
         /* The container is the grandchild; reap the child that forked it. */
-        c->intermediate = (pid_t) pid;
-        (void) TEMP_FAILURE_RETRY(waitpid(c->intermediate, NULL, 0));
+        c->intermediate = (pid_t)pid;
+        (void)TEMP_FAILURE_RETRY(waitpid(c->intermediate, NULL, 0));
         c->intermediate = 0;
         close(c->pidfd);
         c->pidfd = rl_pidfd_open(c->pid, 0);
@@ -860,9 +863,12 @@ save_state(struct rl_spec *spec, struct rl_container_opts *o, pid_t pid, rl_erro
 {
     cleanup_free char *created = now_rfc3339();
     struct passwd *pw = getpwuid(geteuid());
-    struct rl_state st = { .id = (char *) o->id, .pid = pid,
-                           .start_time = rl_proc_start_time(pid), .bundle = (char *) o->bundle,
-                           .created = created, .owner = pw ? pw->pw_name : (char *) "",
+    struct rl_state st = { .id = (char *)o->id,
+                           .pid = pid,
+                           .start_time = rl_proc_start_time(pid),
+                           .bundle = (char *)o->bundle,
+                           .created = created,
+                           .owner = pw ? pw->pw_name : (char *)"",
                            .annotations = spec->annotations };
     cleanup_free char *cfg = xasprintf("%s/%s/config.json", o->root, o->id);
     cleanup_free char *text = json_dumps(spec->root, JSON_COMPACT);
@@ -987,7 +993,7 @@ rl_container_start(const char *root, const char *id, rl_error_t *err)
         return rl_make_error(err, errno == ENXIO ? ESRCH : errno, "start container '%s'", id);
     if (TEMP_FAILURE_RETRY(write(fd, "s", 1)) != 1)
         return rl_make_error(err, errno, "start container '%s'", id);
-    (void) unlink(fifo);
+    (void)unlink(fifo);
     stage_hooks(root, st, "poststart");
     return 0;
 }
@@ -1002,8 +1008,8 @@ exit_status_of(int status)
     return 255;
 }
 
-static const int forwarded_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
-                                         SIGWINCH, SIGCONT, SIGCHLD };
+static const int forwarded_signals[] = { SIGHUP,  SIGINT,   SIGQUIT, SIGTERM, SIGUSR1,
+                                         SIGUSR2, SIGWINCH, SIGCONT, SIGCHLD };
 
 /* Copy what is readable on FROM to TO; false at EOF or error. */
 static bool
@@ -1013,7 +1019,7 @@ relay(int from, int to)
     ssize_t n = TEMP_FAILURE_RETRY(read(from, buf, sizeof(buf)));
     if (n <= 0)
         return false;
-    return rl_write_all(to, buf, (size_t) n, NULL) == 0;
+    return rl_write_all(to, buf, (size_t)n, NULL) == 0;
 }
 
 /* The foreground monitor: relay the pty, forward signals, wait for the container. */
@@ -1045,10 +1051,10 @@ monitor(struct created *c, int sigfd, int *ret_status, rl_error_t *err)
         if (fds[0].revents & POLLIN) {
             struct signalfd_siginfo si;
             if (TEMP_FAILURE_RETRY(read(sigfd, &si, sizeof(si))) == sizeof(si)) {
-                if ((int) si.ssi_signo == SIGWINCH && c->master >= 0)
+                if ((int)si.ssi_signo == SIGWINCH && c->master >= 0)
                     rl_terminal_copy_size(STDIN_FILENO, c->master);
-                else if ((int) si.ssi_signo != SIGCHLD)
-                    (void) rl_pidfd_send_signal(c->pidfd, (int) si.ssi_signo, NULL, 0);
+                else if ((int)si.ssi_signo != SIGCHLD)
+                    (void)rl_pidfd_send_signal(c->pidfd, (int)si.ssi_signo, NULL, 0);
             }
         }
         if (fds[2].revents & (POLLIN | POLLHUP | POLLERR)) {
@@ -1060,7 +1066,7 @@ monitor(struct created *c, int sigfd, int *ret_status, rl_error_t *err)
                 stdin_open = false;
                 /* EOF on stdin: send the terminal's EOF character (^D) once. */
                 if (!tty)
-                    (void) write(c->master, "\x04", 1);
+                    (void)write(c->master, "\x04", 1);
             }
         }
         if (fds[1].revents & POLLIN) {
@@ -1096,12 +1102,12 @@ rl_container_run(struct rl_spec *spec, struct rl_container_opts *o, int *ret_sta
     int ret = -1;
 
     if (spec->process.terminal && o->detach && !o->console_socket)
-        return rl_make_error(err, EINVAL,
-                             "process.terminal is true: --console-socket is required with --detach");
+        return rl_make_error(
+            err, EINVAL, "process.terminal is true: --console-socket is required with --detach");
     if (make_state_dir(o, err) < 0)
         return -1;
     /* A container that joins a pid namespace is our grandchild: adopt it to wait for it. */
-    (void) prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    (void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     sigemptyset(&mask);
     for (size_t i = 0; i < RL_ARRAY_SIZE(forwarded_signals); i++)
         sigaddset(&mask, forwarded_signals[i]);
@@ -1121,14 +1127,14 @@ rl_container_run(struct rl_spec *spec, struct rl_container_opts *o, int *ret_sta
         /* EOF means the exec happened (the socket is close-on-exec). */
         char buf[4200];
         ssize_t n = TEMP_FAILURE_RETRY(recv(c.sock, buf, sizeof(buf) - 1, 0));
-        if (n > (ssize_t) sizeof(int32_t) && (buf[0] == MSG_EXEC_ERROR || buf[0] == MSG_ERROR)) {
+        if (n > (ssize_t)sizeof(int32_t) && (buf[0] == MSG_EXEC_ERROR || buf[0] == MSG_ERROR)) {
             int32_t status;
             buf[n] = '\0';
             memcpy(&status, buf + 1, sizeof(status));
             if (buf[0] == MSG_EXEC_ERROR)
                 o->exec_status = exec_failure_status(status);
             rl_make_error(err, status, "%s", buf + 1 + sizeof(status));
-            (void) TEMP_FAILURE_RETRY(waitpid(c.pid, NULL, 0));
+            (void)TEMP_FAILURE_RETRY(waitpid(c.pid, NULL, 0));
             created_release(&c);
             goto out_state;
         }
@@ -1165,7 +1171,7 @@ out_state:
 static int
 signal_all(const struct rl_state *st, int sig, rl_error_t *err)
 {
-    cleanup_free char *nspath = xasprintf("/proc/%d/ns/pid", (int) st->pid);
+    cleanup_free char *nspath = xasprintf("/proc/%d/ns/pid", (int)st->pid);
     cleanup_dir DIR *d = NULL;
     struct dirent *de;
     struct stat ns;
@@ -1183,9 +1189,9 @@ signal_all(const struct rl_state *st, int sig, rl_error_t *err)
             continue;
         snprintf(p, sizeof(p), "/proc/%lld/ns/pid", pid);
         if (stat(p, &s) == 0 && s.st_ino == ns.st_ino && s.st_dev == ns.st_dev) {
-            int fd = rl_pidfd_open((pid_t) pid, 0);
+            int fd = rl_pidfd_open((pid_t)pid, 0);
             if (fd >= 0) {
-                (void) rl_pidfd_send_signal(fd, sig, NULL, 0);
+                (void)rl_pidfd_send_signal(fd, sig, NULL, 0);
                 close(fd);
             }
         }
@@ -1236,13 +1242,13 @@ rl_container_delete(const char *root, const char *id, bool force, rl_error_t *er
         return -1;
     s = rl_state_status(root, st);
     if (s == RL_STATUS_RUNNING && !force)
-        return rl_make_error(err, EBUSY,
-                             "container '%s' is running: stop it first or use --force", id);
+        return rl_make_error(err, EBUSY, "container '%s' is running: stop it first or use --force",
+                             id);
     if (s == RL_STATUS_RUNNING || s == RL_STATUS_CREATED) {
         cleanup_close int pidfd = rl_state_pidfd(st, NULL);
         if (pidfd >= 0) {
-            (void) signal_all(st, SIGKILL, NULL);
-            (void) rl_pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+            (void)signal_all(st, SIGKILL, NULL);
+            (void)rl_pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
             if (wait_gone(pidfd, 10000) < 0)
                 return rl_make_error(err, ETIMEDOUT, "container '%s' did not die", id);
         }
@@ -1268,7 +1274,7 @@ rl_container_load_spec(const char *root, const char *id, struct rl_spec **ret, r
 static int
 join_container(pid_t pid, int pidfd, rl_error_t *err)
 {
-    static const int types[] = { CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS,
+    static const int types[] = { CLONE_NEWUSER, CLONE_NEWNS,  CLONE_NEWPID,   CLONE_NEWUTS,
                                  CLONE_NEWIPC,  CLONE_NEWNET, CLONE_NEWCGROUP };
     int flags = 0;
 
@@ -1276,7 +1282,7 @@ join_container(pid_t pid, int pidfd, rl_error_t *err)
         char a[64], b[64];
         struct stat sa, sb;
         snprintf(a, sizeof(a), "/proc/self/ns/%s", rl_namespace_proc_name(types[i]));
-        snprintf(b, sizeof(b), "/proc/%d/ns/%s", (int) pid, rl_namespace_proc_name(types[i]));
+        snprintf(b, sizeof(b), "/proc/%d/ns/%s", (int)pid, rl_namespace_proc_name(types[i]));
         if (stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_ino != sb.st_ino)
             flags |= types[i];
     }
@@ -1293,7 +1299,7 @@ exec_child(pid_t pid, int pidfd, struct rl_process *p, struct rl_seccomp *filter
     cleanup_free char *exe = NULL;
     pid_t gc;
 
-    (void) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    (void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     if (join_container(pid, pidfd, &err) < 0)
         goto fail;
     /* setns(CLONE_NEWPID) moves only our children into the namespace. */
@@ -1304,7 +1310,7 @@ exec_child(pid_t pid, int pidfd, struct rl_process *p, struct rl_seccomp *filter
     }
     if (gc > 0) {
         int32_t v = gc;
-        (void) sync_send(sock, MSG_PID, &v, sizeof(v));
+        (void)sync_send(sock, MSG_PID, &v, sizeof(v));
         _exit(0);
     }
     if (setsid() < 0) {
@@ -1326,7 +1332,7 @@ exec_child(pid_t pid, int pidfd, struct rl_process *p, struct rl_seccomp *filter
     }
     if (finish_process(p, filter, &err) < 0)
         goto fail;
-    (void) sync_send(sock, MSG_READY, NULL, 0);
+    (void)sync_send(sock, MSG_READY, NULL, 0);
     prepare_fds(preserve_fds);
     sigprocmask(SIG_SETMASK, oldmask, NULL);
     execve(exe, p->args, p->env ? p->env : (char *[]){ NULL });
@@ -1370,7 +1376,7 @@ rl_container_exec(const char *root, const char *id, struct rl_process *p,
         rl_seccomp_free(filter);
         return rl_make_error(err, errno, "socketpair");
     }
-    (void) prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    (void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     sigemptyset(&mask);
     for (size_t i = 0; i < RL_ARRAY_SIZE(forwarded_signals); i++)
         sigaddset(&mask, forwarded_signals[i]);
@@ -1390,11 +1396,11 @@ rl_container_exec(const char *root, const char *id, struct rl_process *p,
     c.sock = sv[0];
     c.intermediate = child;
     ret = wait_ready(&c, NULL, o, err);
-    (void) TEMP_FAILURE_RETRY(waitpid(child, NULL, 0));
+    (void)TEMP_FAILURE_RETRY(waitpid(child, NULL, 0));
     c.intermediate = 0;
     if (ret < 0) {
         if (c.pid > 0)
-            (void) TEMP_FAILURE_RETRY(waitpid(c.pid, NULL, 0));
+            (void)TEMP_FAILURE_RETRY(waitpid(c.pid, NULL, 0));
         goto out_release;
     }
     ret = -1;
@@ -1412,7 +1418,7 @@ rl_container_exec(const char *root, const char *id, struct rl_process *p,
             memcpy(&status, buf + 1, sizeof(status));
             o->exec_status = exec_failure_status(status);
             rl_make_error(err, status, "%s", buf + 1 + sizeof(status));
-            (void) TEMP_FAILURE_RETRY(waitpid(c.pid, NULL, 0));
+            (void)TEMP_FAILURE_RETRY(waitpid(c.pid, NULL, 0));
             goto out_release;
         }
     }

@@ -7,7 +7,7 @@
 #include "state.h"
 
 struct rl_container_opts {
-    const char *root;           /* state root, resolved by rl_state_root() */
+    const char *root; /* state root, resolved by rl_state_root() */
     const char *id;
     const char *bundle;         /* absolute path */
     const char *pid_file;       /* write the container's pid here */
@@ -31,8 +31,7 @@ int rl_container_delete(const char *root, const char *id, bool force, rl_error_t
 int rl_container_exec(const char *root, const char *id, struct rl_process *process,
                       struct rl_container_opts *o, int *ret_status, rl_error_t *err);
 /* The container's config (a copy kept in its state directory). */
-int rl_container_load_spec(const char *root, const char *id, struct rl_spec **ret,
-                           rl_error_t *err);
+int rl_container_load_spec(const char *root, const char *id, struct rl_spec **ret, rl_error_t *err);
 
 /* "TERM", "SIGTERM", "15" -> 15. */
 int rl_signal_parse(const char *s, rl_error_t *err);

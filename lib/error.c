@@ -122,7 +122,7 @@ rl_error_recv(int fd, rl_error_t *err)
     n = TEMP_FAILURE_RETRY(recv(fd, buf, sizeof(buf) - 1, 0));
     if (n < 0)
         return rl_make_error(err, errno, "read error from child");
-    if ((size_t) n < sizeof(status))
+    if ((size_t)n < sizeof(status))
         return rl_make_error(err, 0, "child exited before reporting");
     memcpy(&status, buf, sizeof(status));
     buf[n] = '\0';

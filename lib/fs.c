@@ -14,7 +14,7 @@ rl_safe_openat(int dirfd, const char *path, int flags, mode_t mode, rl_error_t *
     struct open_how how = { 0 };
     int fd;
 
-    how.flags = (unsigned long long) (flags | O_CLOEXEC);
+    how.flags = (unsigned long long)(flags | O_CLOEXEC);
     if (flags & (O_CREAT | O_TMPFILE))
         how.mode = mode;
     how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
@@ -53,8 +53,8 @@ rl_safe_mkdir_p(int dirfd, const char *path, mode_t mode, rl_error_t *err)
         if (parent < 0)
             return parent;
         prefix[len++] = '/';
-        memcpy(prefix + len, p, (size_t) (end - p));
-        len += (size_t) (end - p);
+        memcpy(prefix + len, p, (size_t)(end - p));
+        len += (size_t)(end - p);
         prefix[len] = '\0';
         name = strrchr(prefix, '/') + 1;
         if (mkdirat(parent, name, mode) < 0 && errno != EEXIST)
@@ -81,7 +81,7 @@ rl_read_all_fd(int fd, size_t max, char **ret_buf, size_t *ret_len, rl_error_t *
             return rl_make_error(err, errno, "read");
         if (n == 0)
             break;
-        len += (size_t) n;
+        len += (size_t)n;
         if (len > max)
             return rl_make_error(err, EFBIG, "file larger than %zu bytes", max);
     }
@@ -112,7 +112,7 @@ rl_write_all(int fd, const void *buf, size_t len, rl_error_t *err)
         if (n < 0)
             return rl_make_error(err, errno, "write");
         p += n;
-        len -= (size_t) n;
+        len -= (size_t)n;
     }
     return 0;
 }
@@ -131,7 +131,7 @@ rl_write_file(const char *path, const void *buf, size_t len, rl_error_t *err)
 int
 rl_write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode, rl_error_t *err)
 {
-    cleanup_free char *tmp = xasprintf("%s.tmp-%d", path, (int) getpid());
+    cleanup_free char *tmp = xasprintf("%s.tmp-%d", path, (int)getpid());
     cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 
     if (fd < 0)
@@ -139,12 +139,12 @@ rl_write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode,
     if (rl_write_all(fd, buf, len, err) < 0 || fsync(fd) < 0) {
         if (*err == NULL)
             rl_make_error(err, errno, "fsync");
-        (void) unlink(tmp);
+        (void)unlink(tmp);
         return rl_error_wrap(err, "write '%s'", tmp);
     }
     if (rename(tmp, path) < 0) {
         int e = errno;
-        (void) unlink(tmp);
+        (void)unlink(tmp);
         return rl_make_error(err, e, "rename '%s' to '%s'", tmp, path);
     }
     return 0;

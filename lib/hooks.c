@@ -104,7 +104,7 @@ run_one(json_t *h, const char *stage, size_t idx, const char *state, rl_error_t 
 {
     const char *path = json_string_value(json_object_get(h, "path"));
     json_t *timeout = json_object_get(h, "timeout");
-    int timeout_ms = json_is_integer(timeout) ? (int) json_integer_value(timeout) * 1000 : -1;
+    int timeout_ms = json_is_integer(timeout) ? (int)json_integer_value(timeout) * 1000 : -1;
     cleanup_strv char **argv = strv_from_json(json_object_get(h, "args"), path);
     cleanup_strv char **envp = strv_from_json(json_object_get(h, "env"), NULL);
     cleanup_close int pidfd = -1;
@@ -132,15 +132,15 @@ run_one(json_t *h, const char *stage, size_t idx, const char *state, rl_error_t 
     {
         struct sigaction ign = { .sa_handler = SIG_IGN }, old;
         sigaction(SIGPIPE, &ign, &old);
-        (void) rl_write_all(in[1], state, strlen(state), NULL);
+        (void)rl_write_all(in[1], state, strlen(state), NULL);
         sigaction(SIGPIPE, &old, NULL);
     }
     close(in[1]);
     p.fd = pidfd;
     p.events = POLLIN;
     if (pidfd >= 0 && TEMP_FAILURE_RETRY(poll(&p, 1, timeout_ms)) == 0) {
-        (void) kill(pid, SIGKILL);
-        (void) TEMP_FAILURE_RETRY(waitpid(pid, NULL, 0));
+        (void)kill(pid, SIGKILL);
+        (void)TEMP_FAILURE_RETRY(waitpid(pid, NULL, 0));
         return rl_make_error(err, ETIMEDOUT, "hook %s[%zu] '%s' timed out after %d s", stage, idx,
                              path, timeout_ms / 1000);
     }

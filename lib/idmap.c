@@ -20,7 +20,7 @@ rl_subid_parse(const char *text, const char *name, uid_t id, struct rl_subid_ran
     char idstr[32], *save = NULL, *line;
     size_t n = 0;
 
-    snprintf(idstr, sizeof(idstr), "%u", (unsigned) id);
+    snprintf(idstr, sizeof(idstr), "%u", (unsigned)id);
     out = xzalloc(SUBID_MAX_RANGES * sizeof(*out));
     for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         char *c1 = strchr(line, ':'), *c2;
@@ -40,8 +40,8 @@ rl_subid_parse(const char *text, const char *name, uid_t id, struct rl_subid_ran
             continue;
         if (n == SUBID_MAX_RANGES)
             break;
-        out[n].start = (uint32_t) start;
-        out[n].count = (uint32_t) count;
+        out[n].start = (uint32_t)start;
+        out[n].count = (uint32_t)count;
         n++;
     }
     *ret_n = n;
@@ -85,9 +85,9 @@ rl_idmap_default(uid_t host_id, const struct rl_subid_range *sub, size_t n_sub,
             break;
         if (next + count - 1 > UINT32_MAX - 1)
             count = (UINT32_MAX - 1) - next + 1;
-        map[n].container_id = (uint32_t) next;
+        map[n].container_id = (uint32_t)next;
         map[n].host_id = sub[i].start;
-        map[n].size = (uint32_t) count;
+        map[n].size = (uint32_t)count;
         next += count;
         n++;
     }
@@ -102,8 +102,8 @@ rl_idmap_format(const struct rl_idmap_range *map, size_t n)
     size_t cap = n * 36 + 1, len = 0;
     char *out = xzalloc(cap);
     for (size_t i = 0; i < n; i++)
-        len += (size_t) snprintf(out + len, cap - len, "%u %u %u\n", map[i].container_id,
-                                 map[i].host_id, map[i].size);
+        len += (size_t)snprintf(out + len, cap - len, "%u %u %u\n", map[i].container_id,
+                                map[i].host_id, map[i].size);
     return out;
 }
 
@@ -144,8 +144,8 @@ rl_idmap_check(const struct rl_idmap_range *map, size_t n, uid_t self,
             return rl_make_error(err, EPERM,
                                  "%s: host ids %u-%u are outside the ids allowed to you (your own "
                                  "id %u and your ranges in /etc/sub%s)",
-                                 what, map[i].host_id, (unsigned) (map[i].host_id + map[i].size - 1),
-                                 (unsigned) self, strstr(what, "gid") ? "gid" : "uid");
+                                 what, map[i].host_id, (unsigned)(map[i].host_id + map[i].size - 1),
+                                 (unsigned)self, strstr(what, "gid") ? "gid" : "uid");
         for (size_t j = 0; j < i; j++) {
             uint64_t a = map[i].container_id, b = map[j].container_id;
             if (a < b + map[j].size && b < a + map[i].size)
@@ -161,7 +161,7 @@ rl_idmap_to_host(const struct rl_idmap_range *map, size_t n, uint32_t id)
 {
     for (size_t i = 0; i < n; i++)
         if (id >= map[i].container_id && id - map[i].container_id < map[i].size)
-            return (long long) map[i].host_id + (id - map[i].container_id);
+            return (long long)map[i].host_id + (id - map[i].container_id);
     return -1;
 }
 
@@ -185,8 +185,8 @@ run_helper(const char *helper, pid_t pid, const struct rl_idmap_range *map, size
     pid_t child;
     size_t k = 0;
 
-    argv[k++] = (char *) helper;
-    nums[0] = xasprintf("%d", (int) pid);
+    argv[k++] = (char *)helper;
+    nums[0] = xasprintf("%d", (int)pid);
     argv[k++] = nums[0];
     for (size_t i = 0; i < n; i++) {
         nums[1 + 3 * i] = xasprintf("%u", map[i].container_id);
@@ -229,7 +229,7 @@ static int
 write_map_direct(pid_t pid, const char *file, const struct rl_idmap_range *map, size_t n,
                  rl_error_t *err)
 {
-    cleanup_free char *path = xasprintf("/proc/%d/%s", (int) pid, file);
+    cleanup_free char *path = xasprintf("/proc/%d/%s", (int)pid, file);
     cleanup_free char *text = rl_idmap_format(map, n);
     return rl_write_file(path, text, strlen(text), err);
 }
@@ -246,7 +246,7 @@ rl_idmap_write(pid_t pid, const struct rl_idmap_range *uids, size_t n_uids,
         if (write_map_direct(pid, "gid_map", gids, n_gids, err) < 0)
             return rl_error_wrap(err, "write gid map");
     } else if (only_self(gids, n_gids, getegid())) {
-        cleanup_free char *path = xasprintf("/proc/%d/setgroups", (int) pid);
+        cleanup_free char *path = xasprintf("/proc/%d/setgroups", (int)pid);
         if (rl_write_file(path, "deny", 4, err) < 0
             || write_map_direct(pid, "gid_map", gids, n_gids, err) < 0)
             return rl_error_wrap(err, "write gid map");

@@ -19,7 +19,7 @@ rl_log_parse_level(const char *s, enum rl_log_level *ret)
 {
     for (size_t i = 0; i < RL_ARRAY_SIZE(level_names); i++) {
         if (strcmp(s, level_names[i]) == 0) {
-            *ret = (enum rl_log_level) i;
+            *ret = (enum rl_log_level)i;
             return 0;
         }
     }
@@ -55,8 +55,8 @@ log_to_file(enum rl_log_level level, const char *msg)
     gmtime_r(&ts.tv_sec, &tm);
     strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
     if (log_json) {
-        json_t *o = json_pack("{s:s, s:s, s:s++}", "level", level_names[level], "msg", msg,
-                              "time", stamp, "Z");
+        json_t *o = json_pack("{s:s, s:s, s:s++}", "level", level_names[level], "msg", msg, "time",
+                              stamp, "Z");
         if (o == NULL)
             return;
         line = json_dumps(o, JSON_COMPACT);
@@ -89,7 +89,7 @@ rl_log(enum rl_log_level level, const char *file, int line, const char *fmt, ...
         log_to_file(level, msg);
     if (level <= rl_log_level) {
         if (level == RL_LOG_DEBUG)
-            fprintf(stderr, "rl[%d]: debug: %s:%d: %s\n", (int) getpid(), file, line, msg);
+            fprintf(stderr, "rl[%d]: debug: %s:%d: %s\n", (int)getpid(), file, line, msg);
         else if (level == RL_LOG_ERROR)
             fprintf(stderr, "rl: %s\n", msg);
         else

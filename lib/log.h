@@ -22,10 +22,10 @@ void rl_log(enum rl_log_level level, const char *file, int line, const char *fmt
 #define rl_error(...)   rl_log(RL_LOG_ERROR, __FILE__, __LINE__, __VA_ARGS__)
 #define rl_warning(...) rl_log(RL_LOG_WARNING, __FILE__, __LINE__, __VA_ARGS__)
 #define rl_info(...)    rl_log(RL_LOG_INFO, __FILE__, __LINE__, __VA_ARGS__)
-#define rl_debug(...)                                                                              \
-    do {                                                                                           \
-        if (rl_log_level >= RL_LOG_DEBUG)                                                          \
-            rl_log(RL_LOG_DEBUG, __FILE__, __LINE__, __VA_ARGS__);                                 \
+#define rl_debug(...)                                              \
+    do {                                                           \
+        if (rl_log_level >= RL_LOG_DEBUG)                          \
+            rl_log(RL_LOG_DEBUG, __FILE__, __LINE__, __VA_ARGS__); \
     } while (0)
 
 #endif

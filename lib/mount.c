@@ -47,20 +47,17 @@ static const struct {
     const char *name;
     unsigned long flag;
 } propagation_options[] = {
-    { "shared", MS_SHARED },
-    { "rshared", MS_SHARED | MS_REC },
-    { "private", MS_PRIVATE },
-    { "rprivate", MS_PRIVATE | MS_REC },
-    { "slave", MS_SLAVE },
-    { "rslave", MS_SLAVE | MS_REC },
-    { "unbindable", MS_UNBINDABLE },
-    { "runbindable", MS_UNBINDABLE | MS_REC },
+    { "shared", MS_SHARED },         { "rshared", MS_SHARED | MS_REC },
+    { "private", MS_PRIVATE },       { "rprivate", MS_PRIVATE | MS_REC },
+    { "slave", MS_SLAVE },           { "rslave", MS_SLAVE | MS_REC },
+    { "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
 };
 
 /* Options that only make sense to other tools (fstab, podman) and must not reach the
  * filesystem as data. */
-static const char *const ignored_options[] = { "defaults", "auto", "noauto", "nofail", "_netdev",
-                                               "z", "Z", "U", "idmap", "copy", "nocopy", "notmpcopyup",
+static const char *const ignored_options[] = { "defaults", "auto", "noauto", "nofail",
+                                               "_netdev",  "z",    "Z",      "U",
+                                               "idmap",    "copy", "nocopy", "notmpcopyup",
                                                "tmpcopyup" };
 
 static void
@@ -171,8 +168,8 @@ open_target(int rootfd, const char *dest, bool is_file, rl_error_t *err)
     if (fd >= 0)
         return fd;
     {
-        cleanup_close int dfd = rl_safe_openat(rootfd, parent[0] ? parent : "/",
-                                               O_RDONLY | O_DIRECTORY, 0, err);
+        cleanup_close int dfd =
+            rl_safe_openat(rootfd, parent[0] ? parent : "/", O_RDONLY | O_DIRECTORY, 0, err);
         cleanup_close int f = -1;
         if (dfd < 0)
             return dfd;
@@ -300,8 +297,8 @@ do_mount(int rootfd, const struct rl_mount *m, rl_error_t *err)
             return ret;
         }
         if (strcmp(type, "cgroup2") == 0) {
-            rl_warning("cannot mount a cgroup filesystem on '%s': %s, continuing",
-                       m->destination, strerror(errno));
+            rl_warning("cannot mount a cgroup filesystem on '%s': %s, continuing", m->destination,
+                       strerror(errno));
             rl_mount_flags_release(&f);
             return 0;
         }
@@ -322,7 +319,7 @@ setup_dev(int rootfd, rl_error_t *err)
 {
     static const char *const devices[] = { "null", "zero", "full", "random", "urandom", "tty" };
     static const char *const links[][2] = {
-        { "/proc/self/fd", "fd" },     { "/proc/self/fd/0", "stdin" },
+        { "/proc/self/fd", "fd" },       { "/proc/self/fd/0", "stdin" },
         { "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
         { "pts/ptmx", "ptmx" },
     };
@@ -388,8 +385,7 @@ mask_paths(char *const *paths, rl_error_t *err)
             continue; /* nothing to mask */
         p = fd_path(fd);
         if (S_ISDIR(st.st_mode)) {
-            if (mount("tmpfs", p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                      "size=0k")
+            if (mount("tmpfs", p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0k")
                 < 0)
                 return rl_make_error(err, errno, "mask '%s'", paths[i]);
         } else if (mount("/dev/null", p, NULL, MS_BIND, NULL) < 0) {

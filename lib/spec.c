@@ -20,9 +20,9 @@ static const struct {
     int flag;
     const char *proc;
 } ns_table[] = {
-    { "user", CLONE_NEWUSER, "user" },     { "pid", CLONE_NEWPID, "pid" },
-    { "mount", CLONE_NEWNS, "mnt" },       { "uts", CLONE_NEWUTS, "uts" },
-    { "ipc", CLONE_NEWIPC, "ipc" },        { "network", CLONE_NEWNET, "net" },
+    { "user", CLONE_NEWUSER, "user" },       { "pid", CLONE_NEWPID, "pid" },
+    { "mount", CLONE_NEWNS, "mnt" },         { "uts", CLONE_NEWUTS, "uts" },
+    { "ipc", CLONE_NEWIPC, "ipc" },          { "network", CLONE_NEWNET, "net" },
     { "cgroup", CLONE_NEWCGROUP, "cgroup" }, { "time", CLONE_NEWTIME, "time" },
 };
 
@@ -128,16 +128,16 @@ get_uint(json_t *obj, const char *key, const char *field, bool required, uint64_
     if (!json_is_integer(v))
         return field_error(err, field, "must be a non-negative integer");
     n = json_integer_value(v);
-    if (n < 0 || (uint64_t) n > max)
+    if (n < 0 || (uint64_t)n > max)
         return rl_make_error(err, 0, "config.json: %s: %lld is out of range (0 to %llu)", field,
-                             (long long) n, (unsigned long long) max);
-    *ret = (uint64_t) n;
+                             (long long)n, (unsigned long long)max);
+    *ret = (uint64_t)n;
     return 0;
 }
 
 static int
-get_strv(json_t *obj, const char *key, const char *field, bool required, bool nonempty,
-         char ***ret, rl_error_t *err)
+get_strv(json_t *obj, const char *key, const char *field, bool required, bool nonempty, char ***ret,
+         rl_error_t *err)
 {
     json_t *v = json_object_get(obj, key), *item;
     cleanup_strv char **out = NULL;
@@ -213,9 +213,9 @@ parse_idmaps(json_t *lx, const char *key, struct rl_idmap_range **ret, size_t *r
             return field_error(err, field, "size must be at least 1");
         if (c + s - 1 > UINT32_MAX || h + s - 1 > UINT32_MAX)
             return field_error(err, field, "range wraps past 4294967295");
-        maps[i].container_id = (uint32_t) c;
-        maps[i].host_id = (uint32_t) h;
-        maps[i].size = (uint32_t) s;
+        maps[i].container_id = (uint32_t)c;
+        maps[i].host_id = (uint32_t)h;
+        maps[i].size = (uint32_t)s;
     }
     *ret_n = json_array_size(v);
     *ret = steal_pointer(&maps);
@@ -335,8 +335,7 @@ parse_rlimits(json_t *process, struct rl_process *p, rl_error_t *err)
         snprintf(fs, sizeof(fs), "process.rlimits[%zu].soft", i);
         snprintf(fh, sizeof(fh), "process.rlimits[%zu].hard", i);
         if (!json_is_object(item))
-            return rl_make_error(err, 0, "config.json: process.rlimits[%zu]: must be an object",
-                                 i);
+            return rl_make_error(err, 0, "config.json: process.rlimits[%zu]: must be an object", i);
         if (get_string(item, "type", ft, true, &type, err) < 0
             || get_uint(item, "soft", fs, true, UINT64_MAX, &soft, err) < 0
             || get_uint(item, "hard", fh, true, UINT64_MAX, &hard, err) < 0)
@@ -348,7 +347,7 @@ parse_rlimits(json_t *process, struct rl_process *p, rl_error_t *err)
             return rl_make_error(err, 0, "config.json: %s: unknown rlimit '%s'", ft, type);
         if (soft > hard)
             return rl_make_error(err, 0, "config.json: %s: soft limit %llu above hard limit %llu",
-                                 ft, (unsigned long long) soft, (unsigned long long) hard);
+                                 ft, (unsigned long long)soft, (unsigned long long)hard);
         p->rlimits[p->n_rlimits].resource = rlimits[k].resource;
         p->rlimits[p->n_rlimits].soft = soft;
         p->rlimits[p->n_rlimits].hard = hard;
@@ -402,10 +401,10 @@ rl_spec_parse_process(json_t *process, bool need_args, struct rl_process *p, rl_
     if (console) {
         if (get_uint(console, "height", "process.consoleSize.height", true, 65535, &n, err) < 0)
             return -1;
-        p->console_height = (unsigned int) n;
+        p->console_height = (unsigned int)n;
         if (get_uint(console, "width", "process.consoleSize.width", true, 65535, &n, err) < 0)
             return -1;
-        p->console_width = (unsigned int) n;
+        p->console_width = (unsigned int)n;
     }
     user = get_object(process, "user", "process.user", err, &ret);
     if (ret < 0)
@@ -417,16 +416,16 @@ rl_spec_parse_process(json_t *process, bool need_args, struct rl_process *p, rl_
         n = 0;
         if (get_uint(user, "uid", "process.user.uid", true, UINT32_MAX - 1, &n, err) < 0)
             return -1;
-        p->uid = (uid_t) n;
+        p->uid = (uid_t)n;
         n = 0;
         if (get_uint(user, "gid", "process.user.gid", true, UINT32_MAX - 1, &n, err) < 0)
             return -1;
-        p->gid = (gid_t) n;
+        p->gid = (gid_t)n;
         if (json_object_get(user, "umask") && !json_is_null(json_object_get(user, "umask"))) {
             if (get_uint(user, "umask", "process.user.umask", true, 0777, &n, err) < 0)
                 return -1;
             p->has_umask = true;
-            p->umask = (mode_t) n;
+            p->umask = (mode_t)n;
         }
         gids = json_object_get(user, "additionalGids");
         if (gids && !json_is_null(gids)) {
@@ -439,7 +438,7 @@ rl_spec_parse_process(json_t *process, bool need_args, struct rl_process *p, rl_
                     || json_integer_value(g) >= UINT32_MAX)
                     return rl_make_error(
                         err, 0, "config.json: process.user.additionalGids[%zu]: must be a gid", i);
-                p->additional_gids[i] = (gid_t) json_integer_value(g);
+                p->additional_gids[i] = (gid_t)json_integer_value(g);
             }
             p->n_additional_gids = json_array_size(gids);
         }
@@ -457,8 +456,7 @@ rl_spec_parse_process(json_t *process, bool need_args, struct rl_process *p, rl_
                              p->cwd);
     if (parse_caps(process, p, err) < 0 || parse_rlimits(process, p, err) < 0)
         return -1;
-    if (get_bool(process, "noNewPrivileges", "process.noNewPrivileges", &p->no_new_privileges,
-                 err)
+    if (get_bool(process, "noNewPrivileges", "process.noNewPrivileges", &p->no_new_privileges, err)
         < 0)
         return -1;
     if (json_object_get(process, "oomScoreAdj")
@@ -467,7 +465,7 @@ rl_spec_parse_process(json_t *process, bool need_args, struct rl_process *p, rl_
         if (!json_is_integer(o) || json_integer_value(o) < -1000 || json_integer_value(o) > 1000)
             return field_error(err, "process.oomScoreAdj", "must be an integer from -1000 to 1000");
         p->has_oom_score_adj = true;
-        p->oom_score_adj = (int) json_integer_value(o);
+        p->oom_score_adj = (int)json_integer_value(o);
     }
     if (get_string(process, "apparmorProfile", "process.apparmorProfile", false,
                    &p->apparmor_profile, err)
@@ -492,20 +490,18 @@ parse_linux(json_t *root, struct rl_spec *spec, rl_error_t *err)
     if (parse_namespaces(lx, spec, err) < 0
         || parse_idmaps(lx, "uidMappings", &spec->uid_mappings, &spec->n_uid_mappings, err) < 0
         || parse_idmaps(lx, "gidMappings", &spec->gid_mappings, &spec->n_gid_mappings, err) < 0
-        || get_strv(lx, "maskedPaths", "linux.maskedPaths", false, false, &spec->masked_paths,
-                    err)
+        || get_strv(lx, "maskedPaths", "linux.maskedPaths", false, false, &spec->masked_paths, err)
                < 0
-        || get_strv(lx, "readonlyPaths", "linux.readonlyPaths", false, false,
-                    &spec->readonly_paths, err)
+        || get_strv(lx, "readonlyPaths", "linux.readonlyPaths", false, false, &spec->readonly_paths,
+                    err)
                < 0
         || get_string(lx, "rootfsPropagation", "linux.rootfsPropagation", false,
                       &spec->rootfs_propagation, err)
                < 0
-        || get_string(lx, "cgroupsPath", "linux.cgroupsPath", false, &spec->cgroups_path, err)
-               < 0)
+        || get_string(lx, "cgroupsPath", "linux.cgroupsPath", false, &spec->cgroups_path, err) < 0)
         return -1;
     if (spec->rootfs_propagation) {
-        static const char *const ok[] = { "private", "rprivate", "slave", "rslave",
+        static const char *const ok[] = { "private", "rprivate", "slave",      "rslave",
                                           "shared",  "rshared",  "unbindable", "runbindable" };
         size_t i;
         for (i = 0; i < RL_ARRAY_SIZE(ok); i++)
@@ -535,8 +531,7 @@ parse_linux(json_t *root, struct rl_spec *spec, rl_error_t *err)
         json_t *val;
         json_object_foreach (v, key, val) {
             if (!json_is_string(val))
-                return rl_make_error(err, 0, "config.json: lx.sysctl.%s: must be a string",
-                                     key);
+                return rl_make_error(err, 0, "config.json: lx.sysctl.%s: must be a string", key);
             if (strstr(key, "..") || strchr(key, '/'))
                 return rl_make_error(err, 0, "config.json: lx.sysctl: bad name '%s'", key);
         }
@@ -564,7 +559,8 @@ rl_spec_parse(const char *text, size_t len, const char *bundle, struct rl_spec *
     if (get_string(root, "ociVersion", "ociVersion", true, &spec->oci_version, err) < 0)
         return -1;
     if (!rl_str_has_prefix(spec->oci_version, "1."))
-        return rl_make_error(err, 0, "config.json: ociVersion: unsupported version '%s' (rl supports 1.x)",
+        return rl_make_error(err, 0,
+                             "config.json: ociVersion: unsupported version '%s' (rl supports 1.x)",
                              spec->oci_version);
     rootobj = get_object(root, "root", "root", err, &ret);
     if (ret < 0)
@@ -679,10 +675,9 @@ maps_json(const struct rl_idmap_range *m, size_t n)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, json_pack("{s:I, s:I, s:I}", "containerID",
-                                           (json_int_t) m[i].container_id, "hostID",
-                                           (json_int_t) m[i].host_id, "size",
-                                           (json_int_t) m[i].size));
+        json_array_append_new(
+            a, json_pack("{s:I, s:I, s:I}", "containerID", (json_int_t)m[i].container_id, "hostID",
+                         (json_int_t)m[i].host_id, "size", (json_int_t)m[i].size));
     return a;
 }
 
@@ -693,64 +688,58 @@ rl_spec_default(bool rootless, const struct rl_idmap_range *uids, size_t n_uids,
     json_t *caps = json_pack("[s, s, s]", "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE");
     json_t *spec, *mounts, *namespaces, *lx;
 
-    mounts = json_pack(
-        "[{s:s, s:s, s:s}, "
-        "{s:s, s:s, s:s, s:[s, s, s, s]}, "
-        "{s:s, s:s, s:s, s:[s, s, s, s, s]}, "
-        "{s:s, s:s, s:s, s:[s, s, s, s, s]}, "
-        "{s:s, s:s, s:s, s:[s, s, s]}]",
-        "destination", "/proc", "type", "proc", "source", "proc",
-        "destination", "/dev", "type", "tmpfs", "source", "tmpfs", "options", "nosuid",
-        "strictatime", "mode=755", "size=65536k",
-        "destination", "/dev/pts", "type", "devpts", "source", "devpts", "options", "nosuid",
-        "noexec", "newinstance", "ptmxmode=0666", "mode=0620",
-        "destination", "/dev/shm", "type", "tmpfs", "source", "shm", "options", "nosuid",
-        "noexec", "nodev", "mode=1777", "size=65536k",
-        "destination", "/dev/mqueue", "type", "mqueue", "source", "mqueue", "options", "nosuid",
-        "noexec", "nodev");
+    mounts = json_pack("[{s:s, s:s, s:s}, "
+                       "{s:s, s:s, s:s, s:[s, s, s, s]}, "
+                       "{s:s, s:s, s:s, s:[s, s, s, s, s]}, "
+                       "{s:s, s:s, s:s, s:[s, s, s, s, s]}, "
+                       "{s:s, s:s, s:s, s:[s, s, s]}]",
+                       "destination", "/proc", "type", "proc", "source", "proc", "destination",
+                       "/dev", "type", "tmpfs", "source", "tmpfs", "options", "nosuid",
+                       "strictatime", "mode=755", "size=65536k", "destination", "/dev/pts", "type",
+                       "devpts", "source", "devpts", "options", "nosuid", "noexec", "newinstance",
+                       "ptmxmode=0666", "mode=0620", "destination", "/dev/shm", "type", "tmpfs",
+                       "source", "shm", "options", "nosuid", "noexec", "nodev", "mode=1777",
+                       "size=65536k", "destination", "/dev/mqueue", "type", "mqueue", "source",
+                       "mqueue", "options", "nosuid", "noexec", "nodev");
     /* gid 5 (tty) exists only when the map covers it: not in a rootless single-id map. */
     if (!rootless)
         json_array_append_new(json_object_get(json_array_get(mounts, 2), "options"),
                               json_string("gid=5"));
     if (rootless)
-        json_array_append_new(mounts, json_pack("{s:s, s:s, s:s, s:[s, s, s, s, s]}",
-                                                "destination", "/sys", "type", "none", "source",
-                                                "/sys", "options", "rbind", "nosuid", "noexec",
-                                                "nodev", "ro"));
+        json_array_append_new(mounts, json_pack("{s:s, s:s, s:s, s:[s, s, s, s, s]}", "destination",
+                                                "/sys", "type", "none", "source", "/sys", "options",
+                                                "rbind", "nosuid", "noexec", "nodev", "ro"));
     else
-        json_array_append_new(mounts, json_pack("{s:s, s:s, s:s, s:[s, s, s, s]}",
-                                                "destination", "/sys", "type", "sysfs", "source",
-                                                "sysfs", "options", "nosuid", "noexec", "nodev",
-                                                "ro"));
-    json_array_append_new(mounts, json_pack("{s:s, s:s, s:s, s:[s, s, s, s, s]}", "destination",
-                                            "/sys/fs/cgroup", "type", "cgroup", "source", "cgroup",
-                                            "options", "nosuid", "noexec", "nodev", "relatime",
-                                            "ro"));
-    namespaces = json_pack("[{s:s}, {s:s}, {s:s}, {s:s}, {s:s}, {s:s}]", "type", "pid", "type",
-                           "network", "type", "ipc", "type", "uts", "type", "mount", "type",
-                           "cgroup");
+        json_array_append_new(mounts, json_pack("{s:s, s:s, s:s, s:[s, s, s, s]}", "destination",
+                                                "/sys", "type", "sysfs", "source", "sysfs",
+                                                "options", "nosuid", "noexec", "nodev", "ro"));
+    json_array_append_new(mounts,
+                          json_pack("{s:s, s:s, s:s, s:[s, s, s, s, s]}", "destination",
+                                    "/sys/fs/cgroup", "type", "cgroup", "source", "cgroup",
+                                    "options", "nosuid", "noexec", "nodev", "relatime", "ro"));
+    namespaces =
+        json_pack("[{s:s}, {s:s}, {s:s}, {s:s}, {s:s}, {s:s}]", "type", "pid", "type", "network",
+                  "type", "ipc", "type", "uts", "type", "mount", "type", "cgroup");
     if (rootless)
         json_array_append_new(namespaces, json_pack("{s:s}", "type", "user"));
-    lx = json_pack(
-        "{s:o, s:[s, s, s, s, s, s, s, s, s, s, s], s:[s, s, s, s, s, s]}", "namespaces",
-        namespaces, "maskedPaths", "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
-        "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
-        "/sys/firmware", "/proc/scsi", "/sys/devices/virtual/powercap", "readonlyPaths",
-        "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
-        "/sys/kernel/security");
+    lx = json_pack("{s:o, s:[s, s, s, s, s, s, s, s, s, s, s], s:[s, s, s, s, s, s]}", "namespaces",
+                   namespaces, "maskedPaths", "/proc/acpi", "/proc/asound", "/proc/kcore",
+                   "/proc/keys", "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+                   "/proc/sched_debug", "/sys/firmware", "/proc/scsi",
+                   "/sys/devices/virtual/powercap", "readonlyPaths", "/proc/bus", "/proc/fs",
+                   "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", "/sys/kernel/security");
     if (rootless) {
         json_object_set_new(lx, "uidMappings", maps_json(uids, n_uids));
         json_object_set_new(lx, "gidMappings", maps_json(gids, n_gids));
     }
-    spec = json_pack("{s:s, s:{s:b, s:{s:i, s:i}, s:[s], s:[s, s], s:s, s:{s:O, s:O, s:O}, "
-                     "s:[{s:s, s:i, s:i}], s:b}, s:{s:s, s:b}, s:s, s:o, s:o}",
-                     "ociVersion", "1.1.0", "process", "terminal", 1, "user", "uid", 0, "gid", 0,
-                     "args", "sh", "env",
-                     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                     "TERM=xterm", "cwd", "/", "capabilities", "bounding", caps, "effective",
-                     caps, "permitted", caps, "rlimits", "type", "RLIMIT_NOFILE", "hard", 1024,
-                     "soft", 1024, "noNewPrivileges", 1, "root", "path", "rootfs", "readonly", 1,
-                     "hostname", "rl", "mounts", mounts, "linux", lx);
+    spec = json_pack(
+        "{s:s, s:{s:b, s:{s:i, s:i}, s:[s], s:[s, s], s:s, s:{s:O, s:O, s:O}, "
+        "s:[{s:s, s:i, s:i}], s:b}, s:{s:s, s:b}, s:s, s:o, s:o}",
+        "ociVersion", "1.1.0", "process", "terminal", 1, "user", "uid", 0, "gid", 0, "args", "sh",
+        "env", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm",
+        "cwd", "/", "capabilities", "bounding", caps, "effective", caps, "permitted", caps,
+        "rlimits", "type", "RLIMIT_NOFILE", "hard", 1024, "soft", 1024, "noNewPrivileges", 1,
+        "root", "path", "rootfs", "readonly", 1, "hostname", "rl", "mounts", mounts, "linux", lx);
     json_decref(caps);
     return spec;
 }

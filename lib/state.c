@@ -39,7 +39,7 @@ rl_state_root(const char *dir, char **ret, rl_error_t *err)
     } else {
         /* su, sudo and CI sessions often have no XDG_RUNTIME_DIR, or one that belongs to
          * another user: use a private directory that nobody else can have planted. */
-        cleanup_free char *base = xasprintf("/tmp/rl-%u", (unsigned) geteuid());
+        cleanup_free char *base = xasprintf("/tmp/rl-%u", (unsigned)geteuid());
         if (!usable_private_dir(base, true))
             return rl_make_error(err, EPERM,
                                  "'%s' is not a private directory owned by you: remove it or set "
@@ -61,12 +61,12 @@ rl_state_check_id(const char *id, rl_error_t *err)
     if (n == 0 || n > 128)
         return rl_make_error(err, EINVAL, "invalid container id '%s': 1 to 128 characters", id);
     if (id[0] == '.' || id[0] == '-')
-        return rl_make_error(err, EINVAL, "invalid container id '%s': must not start with '%c'",
-                             id, id[0]);
+        return rl_make_error(err, EINVAL, "invalid container id '%s': must not start with '%c'", id,
+                             id[0]);
     for (size_t i = 0; i < n; i++) {
         char c = id[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-              || c == '_' || c == '-' || c == '.'))
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'
+              || c == '-' || c == '.'))
             return rl_make_error(err, EINVAL,
                                  "invalid container id '%s': only letters, digits, '_', '.' and "
                                  "'-' are allowed",
@@ -88,8 +88,8 @@ rl_state_write(const char *root, const struct rl_state *st, rl_error_t *err)
     cleanup_free char *text = NULL;
     json_t *o;
 
-    o = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s}", "id", st->id, "pid", (json_int_t) st->pid,
-                  "startTime", (json_int_t) st->start_time, "bundle", st->bundle, "created",
+    o = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s}", "id", st->id, "pid", (json_int_t)st->pid,
+                  "startTime", (json_int_t)st->start_time, "bundle", st->bundle, "created",
                   st->created, "owner", st->owner ? st->owner : "");
     if (st->annotations)
         json_object_set(o, "annotations", st->annotations);
@@ -124,8 +124,8 @@ rl_state_read(const char *root, const char *id, struct rl_state **ret, rl_error_
     }
     st = xzalloc(sizeof(*st));
     st->id = xstrdup(id);
-    st->pid = (pid_t) json_integer_value(json_object_get(o, "pid"));
-    st->start_time = (unsigned long long) json_integer_value(json_object_get(o, "startTime"));
+    st->pid = (pid_t)json_integer_value(json_object_get(o, "pid"));
+    st->start_time = (unsigned long long)json_integer_value(json_object_get(o, "startTime"));
     st->bundle = xstrdup(json_string_value(json_object_get(o, "bundle")) ?: "");
     st->created = xstrdup(json_string_value(json_object_get(o, "created")) ?: "");
     st->owner = xstrdup(json_string_value(json_object_get(o, "owner")) ?: "");
@@ -163,7 +163,7 @@ rl_proc_start_time(pid_t pid)
     char *p;
     ssize_t n;
 
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return 0;
@@ -225,8 +225,8 @@ rl_state_to_json(const char *root, const struct rl_state *st)
     enum rl_status s = rl_state_status(root, st);
     json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s}", "ociVersion", "1.1.0", "id",
                           st->id, "status", rl_status_name(s), "pid",
-                          (json_int_t) (s == RL_STATUS_STOPPED ? 0 : st->pid), "bundle",
-                          st->bundle, "created", st->created, "owner", st->owner);
+                          (json_int_t)(s == RL_STATUS_STOPPED ? 0 : st->pid), "bundle", st->bundle,
+                          "created", st->created, "owner", st->owner);
     json_object_set_new(o, "annotations",
                         st->annotations ? json_incref(st->annotations) : json_object());
     return o;
@@ -243,7 +243,7 @@ rl_state_pidfd(const struct rl_state *st, rl_error_t *err)
     if (fd < 0) {
         if (errno == ESRCH)
             return rl_make_error(err, ESRCH, "container '%s' is not running", st->id);
-        return rl_make_error(err, errno, "pidfd_open %d", (int) st->pid);
+        return rl_make_error(err, errno, "pidfd_open %d", (int)st->pid);
     }
     /* The pidfd now pins the process: if the start time still matches, it is ours. */
     if (rl_proc_start_time(st->pid) != st->start_time)
@@ -254,7 +254,7 @@ rl_state_pidfd(const struct rl_state *st, rl_error_t *err)
 static int
 cmp_str(const void *a, const void *b)
 {
-    return strcmp(*(char *const *) a, *(char *const *) b);
+    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 int

@@ -24,31 +24,31 @@ rl_clone3(struct clone_args *args)
 static inline int
 rl_pidfd_open(pid_t pid, unsigned int flags)
 {
-    return (int) syscall(__NR_pidfd_open, pid, flags);
+    return (int)syscall(__NR_pidfd_open, pid, flags);
 }
 
 static inline int
 rl_pidfd_send_signal(int pidfd, int sig, siginfo_t *info, unsigned int flags)
 {
-    return (int) syscall(__NR_pidfd_send_signal, pidfd, sig, info, flags);
+    return (int)syscall(__NR_pidfd_send_signal, pidfd, sig, info, flags);
 }
 
 static inline int
 rl_openat2(int dirfd, const char *path, struct open_how *how)
 {
-    return (int) syscall(__NR_openat2, dirfd, path, how, sizeof(*how));
+    return (int)syscall(__NR_openat2, dirfd, path, how, sizeof(*how));
 }
 
 static inline int
 rl_mount_setattr(int dirfd, const char *path, unsigned int flags, struct mount_attr *attr)
 {
-    return (int) syscall(__NR_mount_setattr, dirfd, path, flags, attr, sizeof(*attr));
+    return (int)syscall(__NR_mount_setattr, dirfd, path, flags, attr, sizeof(*attr));
 }
 
 static inline int
 rl_pivot_root(const char *new_root, const char *put_old)
 {
-    return (int) syscall(__NR_pivot_root, new_root, put_old);
+    return (int)syscall(__NR_pivot_root, new_root, put_old);
 }
 
 #endif

@@ -16,7 +16,7 @@ rl_send_fd(int sock, int fd, const void *data, size_t len, rl_error_t *err)
         struct cmsghdr align;
     } u;
     char dummy = '\0';
-    struct iovec iov = { .iov_base = data ? (void *) data : &dummy, .iov_len = data ? len : 1 };
+    struct iovec iov = { .iov_base = data ? (void *)data : &dummy, .iov_len = data ? len : 1 };
     struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
     struct cmsghdr *cmsg;
 
@@ -44,8 +44,9 @@ rl_recv_fd(int sock, int *ret_fd, void *data, size_t len, rl_error_t *err)
     } u;
     char dummy;
     struct iovec iov = { .iov_base = data ? data : &dummy, .iov_len = data ? len : 1 };
-    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                          .msg_controllen = sizeof(u.buf) };
+    struct msghdr msg = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)
+    };
     struct cmsghdr *cmsg;
     ssize_t n;
 
@@ -58,7 +59,7 @@ rl_recv_fd(int sock, int *ret_fd, void *data, size_t len, rl_error_t *err)
     for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg))
         if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS)
             memcpy(ret_fd, CMSG_DATA(cmsg), sizeof(int));
-    return (int) n;
+    return (int)n;
 }
 
 int
@@ -76,8 +77,8 @@ rl_terminal_create(unsigned int rows, unsigned int cols, rl_error_t *err)
     if (slave < 0)
         return rl_make_error(err, errno, "open '%s'", name);
     if (rows && cols) {
-        struct winsize ws = { .ws_row = (unsigned short) rows, .ws_col = (unsigned short) cols };
-        (void) ioctl(slave, TIOCSWINSZ, &ws);
+        struct winsize ws = { .ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols };
+        (void)ioctl(slave, TIOCSWINSZ, &ws);
     }
     if (ioctl(slave, TIOCSCTTY, 0) < 0)
         return rl_make_error(err, errno, "make '%s' the controlling terminal", name);
@@ -99,7 +100,7 @@ rl_terminal_send_to_socket(const char *path, int master, rl_error_t *err)
     sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (sock < 0)
         return rl_make_error(err, errno, "socket");
-    if (connect(sock, (struct sockaddr *) &addr, sizeof(addr)) < 0)
+    if (connect(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0)
         return rl_make_error(err, errno, "connect to console socket '%s'", path);
     if (rl_send_fd(sock, master, "/dev/ptmx", 9, err) < 0)
         return rl_error_wrap(err, "console socket '%s'", path);
@@ -125,7 +126,7 @@ rl_terminal_raw(int fd, struct termios *old, rl_error_t *err)
 void
 rl_terminal_restore(int fd, const struct termios *old)
 {
-    (void) tcsetattr(fd, TCSANOW, old);
+    (void)tcsetattr(fd, TCSANOW, old);
 }
 
 void
@@ -133,5 +134,5 @@ rl_terminal_copy_size(int from, int to)
 {
     struct winsize ws;
     if (ioctl(from, TIOCGWINSZ, &ws) == 0)
-        (void) ioctl(to, TIOCSWINSZ, &ws);
+        (void)ioctl(to, TIOCSWINSZ, &ws);
 }

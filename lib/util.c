@@ -9,7 +9,7 @@
 void
 rl_cleanup_freep(void *p)
 {
-    free(*(void **) p);
+    free(*(void **)p);
 }
 
 void
@@ -17,7 +17,7 @@ rl_cleanup_closep(int *fd)
 {
     if (*fd >= 0) {
         int saved = errno;
-        (void) close(*fd);
+        (void)close(*fd);
         errno = saved;
     }
 }
@@ -26,7 +26,7 @@ void
 rl_cleanup_filep(FILE **f)
 {
     if (*f)
-        (void) fclose(*f);
+        (void)fclose(*f);
 }
 
 void
@@ -40,14 +40,14 @@ rl_cleanup_dirp(void *p)
 {
     DIR **d = p;
     if (*d)
-        (void) closedir(*d);
+        (void)closedir(*d);
 }
 
 static void RL_NORETURN
 oom(void)
 {
     static const char msg[] = "rl: out of memory\n";
-    (void) !write(STDERR_FILENO, msg, sizeof(msg) - 1);
+    (void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
     abort();
 }
 

@@ -17,13 +17,13 @@
 #define RL_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #ifndef TEMP_FAILURE_RETRY
-#define TEMP_FAILURE_RETRY(expression)                                                             \
-    ({                                                                                             \
-        long int __result;                                                                         \
-        do                                                                                         \
-            __result = (long int) (expression);                                                    \
-        while (__result == -1L && errno == EINTR);                                                 \
-        __result;                                                                                  \
+#define TEMP_FAILURE_RETRY(expression)             \
+    ({                                             \
+        long int __result;                         \
+        do                                         \
+            __result = (long int)(expression);     \
+        while (__result == -1L && errno == EINTR); \
+        __result;                                  \
     })
 #endif
 
@@ -40,11 +40,11 @@ void rl_cleanup_dirp(void *p);
 #define cleanup_dir   __attribute__((cleanup(rl_cleanup_dirp)))
 
 /* Hand a pointer or an fd over to the caller so that the cleanup attribute skips it. */
-#define steal_pointer(pp)                                                                          \
-    ({                                                                                             \
-        __typeof__(*(pp)) _ptr = *(pp);                                                            \
-        *(pp) = NULL;                                                                              \
-        _ptr;                                                                                      \
+#define steal_pointer(pp)               \
+    ({                                  \
+        __typeof__(*(pp)) _ptr = *(pp); \
+        *(pp) = NULL;                   \
+        _ptr;                           \
     })
 
 static inline int
