@@ -123,8 +123,7 @@ rl_caps_parse_set(json_t *arr, const char *field, int **ret, size_t *ret_n, rl_e
     if (!json_is_array(arr))
         return rl_make_error(err, 0, "%s: must be an array of strings", field);
     caps = xmalloc((json_array_size(arr) + 1) * sizeof(*caps));
-    json_array_foreach(arr, i, v)
-    {
+    json_array_foreach (arr, i, v) {
         int cap;
         size_t j;
 

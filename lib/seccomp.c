@@ -198,8 +198,7 @@ add_arches(json_t *seccomp, scmp_filter_ctx ctx, rl_error_t *err)
 
     if (arr == NULL)
         return -1;
-    json_array_foreach(arr, i, v)
-    {
+    json_array_foreach (arr, i, v) {
         uint32_t arch;
         int r;
 
@@ -229,8 +228,7 @@ set_flags(json_t *seccomp, scmp_filter_ctx ctx, rl_error_t *err)
 
     if (arr == NULL)
         return -1;
-    json_array_foreach(arr, i, v)
-    {
+    json_array_foreach (arr, i, v) {
         const char *name = json_string_value(v);
         int r;
 
@@ -309,8 +307,7 @@ parse_args(json_t *sc, struct rule *rule, rl_error_t *err)
 
     if (arr == NULL)
         return -1;
-    json_array_foreach(arr, i, v)
-    {
+    json_array_foreach (arr, i, v) {
         char field[96];
 
         snprintf(field, sizeof(field), "%s.args[%zu]", rule->field, i);
@@ -362,8 +359,7 @@ translate_syscall(json_t *sc, size_t idx, scmp_filter_ctx ctx, uint32_t default_
     if (names == NULL || parse_action(sc, "action", "errnoRet", rule.field, &rule.action, err) < 0
         || parse_args(sc, &rule, err) < 0)
         return -1;
-    json_array_foreach(names, i, v)
-    {
+    json_array_foreach (names, i, v) {
         const char *name = json_string_value(v);
         int nr;
 
@@ -404,8 +400,7 @@ translate(json_t *seccomp, scmp_filter_ctx ctx, rl_error_t *err)
     syscalls = get_array(seccomp, "syscalls", "linux.seccomp", MAX_SYSCALLS, err);
     if (syscalls == NULL)
         return -1;
-    json_array_foreach(syscalls, i, v)
-    {
+    json_array_foreach (syscalls, i, v) {
         if (translate_syscall(v, i, ctx, default_action, err) < 0)
             return -1;
     }
