@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# tests/first-container.sh: from a fresh Debian 12 machine to a first rootless container.
+#
+# Run as root: installs the dependencies, creates the user $TEST_USER (default rltest) and
+# builds rl (tests/setup.sh --build-only), then, as that user, makes a busybox bundle in
+# ~$TEST_USER/first-container and runs it with `rl oci run`.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+export BUILD_DIR=${BUILD_DIR:-/var/tmp/rl-build}
+export TEST_USER=${TEST_USER:-rltest}
+
+[ "$(id -u)" -eq 0 ] || {
+    echo "first-container.sh: run me as root (I install packages and create $TEST_USER)" >&2
+    exit 1
+}
+bash "$HERE/setup.sh" --build-only >/tmp/rl-first-container-setup.log 2>&1 || {
+    tail -30 /tmp/rl-first-container-setup.log
+    echo "first-container.sh: setup failed; full log in /tmp/rl-first-container-setup.log" >&2
+    exit 1
+}
+echo "rl built in $BUILD_DIR/build (setup log: /tmp/rl-first-container-setup.log)"
+
+uid=$(id -u "$TEST_USER")
+home=$(getent passwd "$TEST_USER" | cut -d: -f6)
+
+# What the container runs: busybox sh, as root of a user namespace that maps to the user.
+# shellcheck disable=SC2016 # expanded in the container
+payload='echo "Hello from a rootless rl container: $(id)"
+echo "hostname: $(hostname), pid: $$"
+echo "uid_map: $(cat /proc/self/uid_map)"'
+
+# As the user: a bundle (rootfs + config.json from `rl oci spec --rootless`), then run it.
+# shellcheck disable=SC2016 # expanded by the inner bash
+script='set -euo pipefail
+b=$HOME/first-container
+rm -rf "$b"
+mkdir -p "$b"/rootfs/{bin,proc,dev,sys,tmp,etc,root}
+cp /bin/busybox "$b/rootfs/bin/busybox"
+for a in sh echo id cat hostname ls; do ln -s busybox "$b/rootfs/bin/$a"; done
+echo "root:x:0:0:root:/root:/bin/sh" >"$b/rootfs/etc/passwd"
+echo "root:x:0:" >"$b/rootfs/etc/group"
+cd "$b"
+"$RL" oci spec --rootless
+jq --arg p "$PAYLOAD" ".process.terminal = false | .process.args = [\"/bin/sh\", \"-c\", \$p]" \
+    config.json >config.json.new
+mv config.json.new config.json
+echo "\$ rl oci run --bundle $b first-container   (as $USER)"
+exec "$RL" oci run --bundle "$b" "first-container-$$"'
+
+runuser -u "$TEST_USER" -- env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$home" \
+    USER="$TEST_USER" XDG_RUNTIME_DIR="/run/user/$uid" RL="$BUILD_DIR/build/rl" \
+    PAYLOAD="$payload" bash -c "$script" </dev/null
