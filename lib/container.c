@@ -453,6 +453,7 @@ struct child_args {
     int preserve_fds;
     const sigset_t *oldmask;
     char *hook_state; /* the state JSON, for createContainer and startContainer hooks */
+    bool detach;      /* outlive rl: no parent-death signal */
 };
 
 static bool
@@ -556,6 +557,9 @@ child_main(struct child_args *a)
         (void)sync_send(a->sock, MSG_READY, NULL, 0);
         if (sync_wait(a->sock, MSG_START, &err) < 0)
             _exit(1);
+        /* A foreground container dies with its monitor; a detached one must outlive it. */
+        if (a->detach)
+            (void)prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
     }
     if (rl_hooks_has(a->spec->hooks, "startContainer")
         && rl_hooks_run(a->spec->hooks, "startContainer", a->hook_state ? a->hook_state : "{}",
@@ -724,6 +728,55 @@ write_pid_file(const char *path, pid_t pid, rl_error_t *err)
     return rl_write_file_atomic(path, text, strlen(text), 0644, err);
 }
 
+static void RL_NORETURN
+child_fail(int sock, int e, const char *what)
+{
+    cleanup_error rl_error_t err = NULL;
+    rl_make_error(&err, e, "%s", what);
+    sync_send_error(sock, MSG_ERROR, &err);
+    _exit(1);
+}
+
+/* A pid namespace applies to children only: joining one, or creating one after joining a
+ * user namespace, takes one more fork. */
+static bool
+needs_second_fork(const struct nsplan *plan)
+{
+    return plan->pidns_fd >= 0 || (plan->userns_fd >= 0 && (plan->clone_flags & CLONE_NEWPID));
+}
+
+/* In the cloned child: join the user namespace given by path and create the rest in it, join
+ * a pid namespace; returns in the process that becomes the container. */
+static void
+enter_namespaces(struct nsplan *plan, int sock)
+{
+    pid_t gc;
+
+    if (plan->userns_fd >= 0) {
+        if (setns(plan->userns_fd, CLONE_NEWUSER) < 0)
+            child_fail(sock, errno, "join the user namespace");
+        if (unshare((int)(plan->clone_flags & ~(unsigned long)CLONE_NEWPID)) < 0)
+            child_fail(sock, errno, "create namespaces in the joined user namespace");
+    }
+    if (!needs_second_fork(plan))
+        return;
+    if (plan->pidns_fd >= 0 && setns(plan->pidns_fd, CLONE_NEWPID) < 0)
+        child_fail(sock, errno, "join the pid namespace");
+    if (plan->pidns_fd < 0 && unshare(CLONE_NEWPID) < 0)
+        child_fail(sock, errno, "create the pid namespace");
+    if (plan->new_userns && sync_wait(sock, MSG_MAPS_DONE, NULL) < 0)
+        _exit(1);
+    plan->new_userns = false;
+    gc = fork();
+    if (gc < 0)
+        child_fail(sock, errno, "fork");
+    if (gc > 0) {
+        int32_t v = gc;
+        (void)sync_send(sock, MSG_PID, &v, sizeof(v));
+        _exit(0);
+    }
+}
+
 /* Fork the container and bring it to "created". FIFO_PATH set: it waits on that fifo for
  * `start`; otherwise it waits for MSG_START on the sync socket. */
 static int
@@ -768,7 +821,9 @@ spawn(struct rl_spec *spec, struct rl_container_opts *o, const char *fifo_path,
         rl_make_error(err, errno, "socketpair");
         goto out;
     }
-    args.flags = CLONE_PIDFD | plan.clone_flags;
+    /* Joining a user namespace comes before creating the others, which it must own: then the
+     * child creates them itself with unshare(). */
+    args.flags = CLONE_PIDFD | (plan.userns_fd >= 0 ? 0 : plan.clone_flags);
     args.pidfd = (uint64_t)(uintptr_t)&pidfd;
     args.exit_signal = SIGCHLD;
     pid = rl_clone3(&args);
@@ -786,35 +841,11 @@ spawn(struct rl_spec *spec, struct rl_container_opts *o, const char *fifo_path,
                                 .sock = sv[1],
                                 .fifo_fd = fifo_fd,
                                 .preserve_fds = o->preserve_fds,
-                                .oldmask = oldmask };
+                                .oldmask = oldmask,
+                                .detach = o->detach };
         close(sv[0]);
         (void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-        if (plan.userns_fd >= 0 && setns(plan.userns_fd, CLONE_NEWUSER) < 0) {
-            cleanup_error rl_error_t e = NULL;
-            rl_make_error(&e, errno, "join the user namespace");
-            sync_send_error(sv[1], MSG_ERROR, &e);
-            _exit(1);
-        }
-        if (plan.pidns_fd >= 0) {
-            pid_t gc;
-            if (setns(plan.pidns_fd, CLONE_NEWPID) < 0) {
-                cleanup_error rl_error_t e = NULL;
-                rl_make_error(&e, errno, "join the pid namespace");
-                sync_send_error(sv[1], MSG_ERROR, &e);
-                _exit(1);
-            }
-            if (plan.new_userns && sync_wait(sv[1], MSG_MAPS_DONE, NULL) < 0)
-                _exit(1);
-            plan.new_userns = false;
-            gc = fork();
-            if (gc < 0)
-                _exit(1);
-            if (gc > 0) {
-                int32_t v = gc;
-                (void)sync_send(sv[1], MSG_PID, &v, sizeof(v));
-                _exit(0);
-            }
-        }
+        enter_namespaces(&plan, sv[1]);
         child_main(&a);
     }
     c->pid = (pid_t)pid;
@@ -837,7 +868,7 @@ spawn(struct rl_spec *spec, struct rl_container_opts *o, const char *fifo_path,
         created_release(c);
         goto out;
     }
-    if (plan.pidns_fd >= 0) {
+    if (needs_second_fork(&plan)) {
         /* The container is the grandchild; reap the child that forked it. */
         c->intermediate = (pid_t)pid;
         (void)TEMP_FAILURE_RETRY(waitpid(c->intermediate, NULL, 0));
