@@ -198,7 +198,7 @@ compute_idmaps(const struct rl_spec *spec, struct idmaps *m, rl_error_t *err)
 
     if (spec->n_uid_mappings != spec->n_gid_mappings
         && (spec->n_uid_mappings == 0 || spec->n_gid_mappings == 0))
-        return rl_make_error(err, EINVAL, "config.json: linux.%s: missing while linux.%s is set",
+        return rl_make_error(err, 0, "config.json: linux.%s: missing while linux.%s is set",
                              spec->n_uid_mappings ? "gidMappings" : "uidMappings",
                              spec->n_uid_mappings ? "uidMappings" : "gidMappings");
     if (uid != 0) {
@@ -527,7 +527,7 @@ child_setup(struct child_args *a, char **ret_exe, rl_error_t *err)
     if (chdir(p->cwd) < 0)
         return rl_make_error(err, errno, "process.cwd: chdir '%s'", p->cwd);
     if (rl_find_executable(p->args[0], p->env, ret_exe, err) < 0)
-        return -1;
+        return -2; /* an exec failure: 126 or 127, not 125 */
     if (finish_process(p, a->filter, err) < 0)
         return -1;
     return 0;
@@ -540,8 +540,10 @@ child_main(struct child_args *a)
     cleanup_free char *exe = NULL;
     char c;
 
-    if (child_setup(a, &exe, &err) < 0) {
-        sync_send_error(a->sock, MSG_ERROR, &err);
+    int r = child_setup(a, &exe, &err);
+
+    if (r < 0) {
+        sync_send_error(a->sock, r == -2 ? MSG_EXEC_ERROR : MSG_ERROR, &err);
         _exit(1);
     }
     if (a->fifo_fd >= 0) {
@@ -680,9 +682,8 @@ wait_ready(struct created *c, const struct rl_spec *spec, struct rl_container_op
         case MSG_EXEC_ERROR: {
             int32_t status;
             memcpy(&status, buf + 1, sizeof(status));
-            if (buf[0] == MSG_EXEC_ERROR || status == ENOENT || status == EACCES)
-                if (exec_status && buf[0] == MSG_EXEC_ERROR)
-                    *exec_status = exec_failure_status(status);
+            if (buf[0] == MSG_EXEC_ERROR)
+                *exec_status = exec_failure_status(status);
             return rl_make_error(err, status, "%s", buf + 1 + sizeof(status));
         }
         default:

@@ -141,7 +141,7 @@ rl_idmap_check(const struct rl_idmap_range *map, size_t n, uid_t self,
 {
     for (size_t i = 0; i < n; i++) {
         if (!host_range_allowed(map[i].host_id, map[i].size, self, sub, n_sub))
-            return rl_make_error(err, EPERM,
+            return rl_make_error(err, 0,
                                  "%s: host ids %u-%u are outside the ids allowed to you (your own "
                                  "id %u and your ranges in /etc/sub%s)",
                                  what, map[i].host_id, (unsigned)(map[i].host_id + map[i].size - 1),

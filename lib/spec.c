@@ -378,7 +378,7 @@ parse_caps(json_t *process, struct rl_process *p, rl_error_t *err)
         if (!json_is_array(set))
             return field_error(err, field, "must be an array of strings");
         if (rl_caps_parse_set(set, field, &p->caps.sets[i], &p->caps.n[i], err) < 0)
-            return -1;
+            return rl_error_wrap(err, "config.json");
     }
     return 0;
 }
