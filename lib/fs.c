@@ -153,7 +153,11 @@ rl_write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode,
 int
 rl_mkdir_p(const char *path, mode_t mode, rl_error_t *err)
 {
-    cleanup_free char *copy = xstrdup(path);
+    cleanup_free char *copy = NULL;
+
+    if (path[0] == '\0')
+        return rl_make_error(err, ENOENT, "mkdir: empty path");
+    copy = xstrdup(path);
     for (char *p = copy + 1; *p; p++) {
         if (*p != '/')
             continue;

@@ -148,9 +148,13 @@ rl_idmap_check(const struct rl_idmap_range *map, size_t n, uid_t self,
                                  (unsigned)self, strstr(what, "gid") ? "gid" : "uid");
         for (size_t j = 0; j < i; j++) {
             uint64_t a = map[i].container_id, b = map[j].container_id;
+            uint64_t ha = map[i].host_id, hb = map[j].host_id;
             if (a < b + map[j].size && b < a + map[i].size)
-                return rl_make_error(err, EINVAL, "%s: container ids of ranges %zu and %zu overlap",
+                return rl_make_error(err, 0, "%s: container ids of ranges %zu and %zu overlap",
                                      what, j, i);
+            if (ha < hb + map[j].size && hb < ha + map[i].size)
+                return rl_make_error(err, 0, "%s: host ids of ranges %zu and %zu overlap", what, j,
+                                     i);
         }
     }
     return 0;

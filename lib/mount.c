@@ -60,6 +60,17 @@ static const char *const ignored_options[] = { "defaults", "auto", "noauto", "no
                                                "idmap",    "copy", "nocopy", "notmpcopyup",
                                                "tmpcopyup" };
 
+static bool
+is_atime_option(const char *name)
+{
+    static const char *const names[] = { "atime",      "noatime",     "relatime",
+                                         "norelatime", "strictatime", "nostrictatime" };
+    for (size_t i = 0; i < RL_ARRAY_SIZE(names); i++)
+        if (strcmp(name, names[i]) == 0)
+            return true;
+    return false;
+}
+
 static void
 append_data(char **data, const char *opt)
 {
@@ -72,6 +83,7 @@ int
 rl_mount_parse_options(char *const *options, struct rl_mount_flags *ret, rl_error_t *err)
 {
     struct rl_mount_flags f = { 0 };
+    bool atime_seen = false;
 
     for (size_t i = 0; options && options[i]; i++) {
         const char *o = options[i];
@@ -105,6 +117,11 @@ rl_mount_parse_options(char *const *options, struct rl_mount_flags *ret, rl_erro
             const char *name = rec ? o + 1 : o;
             if (strcmp(name, mount_options[k].name) != 0)
                 continue;
+            if (is_atime_option(name)) {
+                /* One atime mode at a time: the last one given wins. */
+                atime_seen = true;
+                f.attr_set &= ~(unsigned long long)MOUNT_ATTR__ATIME;
+            }
             if (mount_options[k].clear) {
                 f.flags &= ~mount_options[k].flag;
                 f.attr_set &= ~mount_options[k].attr;
@@ -127,9 +144,12 @@ rl_mount_parse_options(char *const *options, struct rl_mount_flags *ret, rl_erro
             append_data(&f.data, o);
         }
     }
-    /* atime attributes are a field, not flags: MOUNT_ATTR__ATIME must be cleared to change. */
-    if (f.attr_set & (MOUNT_ATTR_NOATIME | MOUNT_ATTR_STRICTATIME | MOUNT_ATTR_RELATIME))
+    /* The atime mode is a field, not a set of flags: mount_setattr() changes it only with the
+     * whole MOUNT_ATTR__ATIME in attr_clr, and refuses single atime bits there. */
+    if (atime_seen) {
+        f.attr_clr &= ~(unsigned long long)MOUNT_ATTR__ATIME;
         f.attr_clr |= MOUNT_ATTR__ATIME;
+    }
     *ret = f;
     return 0;
 }

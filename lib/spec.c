@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <ctype.h>
 #include <limits.h>
 #include <sched.h>
 #include <string.h>
@@ -263,13 +264,13 @@ parse_namespaces(json_t *lx, struct rl_spec *spec, rl_error_t *err)
             return rl_make_error(err, 0, "config.json: %s.type: namespace '%s' given twice", field,
                                  type);
         }
-        if (path && path[0] != '/') {
-            free(path);
-            return field_error(err, field, "path must be absolute");
-        }
         if (path && path[0] == '\0') {
             free(path);
             path = NULL;
+        }
+        if (path && path[0] != '/') {
+            free(path);
+            return field_error(err, field, "path must be absolute");
         }
         spec->namespaces[spec->n_namespaces].type = flag;
         spec->namespaces[spec->n_namespaces].path = path;
@@ -314,6 +315,20 @@ parse_mounts(json_t *root, struct rl_spec *spec, rl_error_t *err)
     return 0;
 }
 
+/* An rlimit value: RLIM_INFINITY is 2^64-1, which jansson cannot hold; rl_spec_parse() turns
+ * that literal into -1 before parsing. */
+static int
+get_rlim(json_t *obj, const char *key, const char *field, uint64_t *ret, rl_error_t *err)
+{
+    json_t *v = json_object_get(obj, key);
+
+    if (json_is_integer(v) && json_integer_value(v) == -1) {
+        *ret = UINT64_MAX;
+        return 0;
+    }
+    return get_uint(obj, key, field, true, UINT64_MAX, ret, err);
+}
+
 static int
 parse_rlimits(json_t *process, struct rl_process *p, rl_error_t *err)
 {
@@ -337,8 +352,8 @@ parse_rlimits(json_t *process, struct rl_process *p, rl_error_t *err)
         if (!json_is_object(item))
             return rl_make_error(err, 0, "config.json: process.rlimits[%zu]: must be an object", i);
         if (get_string(item, "type", ft, true, &type, err) < 0
-            || get_uint(item, "soft", fs, true, UINT64_MAX, &soft, err) < 0
-            || get_uint(item, "hard", fh, true, UINT64_MAX, &hard, err) < 0)
+            || get_rlim(item, "soft", fs, &soft, err) < 0
+            || get_rlim(item, "hard", fh, &hard, err) < 0)
             return -1;
         for (k = 0; k < RL_ARRAY_SIZE(rlimits); k++)
             if (strcmp(rlimits[k].name, type) == 0)
@@ -508,7 +523,7 @@ parse_linux(json_t *root, struct rl_spec *spec, rl_error_t *err)
             if (strcmp(ok[i], spec->rootfs_propagation) == 0)
                 break;
         if (i == RL_ARRAY_SIZE(ok))
-            return rl_make_error(err, 0, "config.json: lx.rootfsPropagation: unknown mode '%s'",
+            return rl_make_error(err, 0, "config.json: linux.rootfsPropagation: unknown mode '%s'",
                                  spec->rootfs_propagation);
     }
     v = get_object(lx, "seccomp", "linux.seccomp", err, &ret);
@@ -531,13 +546,49 @@ parse_linux(json_t *root, struct rl_spec *spec, rl_error_t *err)
         json_t *val;
         json_object_foreach (v, key, val) {
             if (!json_is_string(val))
-                return rl_make_error(err, 0, "config.json: lx.sysctl.%s: must be a string", key);
+                return rl_make_error(err, 0, "config.json: linux.sysctl.%s: must be a string", key);
             if (strstr(key, "..") || strchr(key, '/'))
-                return rl_make_error(err, 0, "config.json: lx.sysctl: bad name '%s'", key);
+                return rl_make_error(err, 0, "config.json: linux.sysctl: bad name '%s'", key);
         }
         spec->sysctl = json_incref(v);
     }
     return 0;
+}
+
+/* A copy of TEXT where each number 18446744073709551615 (2^64-1, RLIM_INFINITY in configs
+ * written by Go runtimes) reads -1, padded with spaces so that error columns stay right.
+ * Inside a string it is left alone. */
+static char *
+unlimited_to_minus_one(const char *text, size_t len)
+{
+    static const char big[] = "18446744073709551615";
+    const size_t n = sizeof(big) - 1;
+    char *copy = xmalloc(len + 1);
+    bool in_string = false;
+
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    for (size_t i = 0; i < len; i++) {
+        if (in_string) {
+            if (copy[i] == '\\')
+                i++;
+            else if (copy[i] == '"')
+                in_string = false;
+            continue;
+        }
+        if (copy[i] == '"') {
+            in_string = true;
+            continue;
+        }
+        if (i + n <= len && memcmp(copy + i, big, n) == 0
+            && (i == 0 || !isdigit((unsigned char)copy[i - 1]))
+            && (i + n == len || !isdigit((unsigned char)copy[i + n]))) {
+            memcpy(copy + i, "-1", 2);
+            memset(copy + i + 2, ' ', n - 2);
+            i += n - 1;
+        }
+    }
+    return copy;
 }
 
 int
@@ -545,11 +596,13 @@ rl_spec_parse(const char *text, size_t len, const char *bundle, struct rl_spec *
               rl_error_t *err)
 {
     cleanup_spec struct rl_spec *spec = xzalloc(sizeof(*spec));
+    cleanup_free char *copy = NULL;
     json_error_t jerr;
     json_t *root, *rootobj, *process, *v;
     int ret;
 
-    root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    copy = unlimited_to_minus_one(text, len);
+    root = json_loadb(copy, len, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL)
         return rl_make_error(err, 0, "config.json: line %d column %d: %s", jerr.line, jerr.column,
                              jerr.text);

@@ -159,7 +159,9 @@ rl_parse_ll(const char *s, long long min, long long max, long long *ret)
     char *end = NULL;
     long long v;
 
-    if (s == NULL || *s == '\0')
+    /* strtoll() skips leading white space and takes a sign: a whole number has neither
+     * space nor "+". */
+    if (s == NULL || *s == '\0' || !(*s == '-' || (*s >= '0' && *s <= '9')))
         return false;
     errno = 0;
     v = strtoll(s, &end, 10);
