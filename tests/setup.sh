@@ -25,7 +25,8 @@
 # counts as one failure.
 #
 # Environment: BUILD_DIR (default /var/tmp/rl-build), TEST_USER, JOBS (default nproc),
-# BATS_TIMEOUT (seconds per bats run, default 900), BATS_FILES (instead of Makefile.am's
+# BATS_TIMEOUT (seconds per bats run, default 900), UNIT_TIMEOUT (seconds per unit test
+# program, default 120), BATS_FILES (instead of Makefile.am's
 # BATS_TESTS, e.g. "bats/001-basic.bats"), SKIP_APT=1 (never call apt-get).
 set -euo pipefail
 
@@ -36,6 +37,9 @@ SUBID_START=100000
 SUBID_COUNT=65536
 JOBS=${JOBS:-$(nproc)}
 BATS_TIMEOUT=${BATS_TIMEOUT:-900}
+UNIT_TIMEOUT=${UNIT_TIMEOUT:-120}
+# Each unit test program runs under a timeout: a hung test is an error, not a hung CI.
+UNIT_LOG_COMPILER="timeout --kill-after=10 $UNIT_TIMEOUT"
 
 B=$BUILD_DIR/build        # the main build (configure --enable-werror)
 A=$BUILD_DIR/asan         # the sanitizer build
@@ -241,7 +245,8 @@ step_unit() {
     # automake expands UNIT_TESTS into check_PROGRAMS, so both are overridden.
     logged "$LOGS/check-unit.log" "$CHECK_REGEX" make -C "$B" -j"$JOBS" check-unit \
         UNIT_TESTS="${UNIT_PRESENT[*]}" \
-        check_PROGRAMS="${UNIT_PRESENT[*]} tests/helpers/rl-testinit" || rc=1
+        check_PROGRAMS="${UNIT_PRESENT[*]} tests/helpers/rl-testinit" \
+        LOG_COMPILER="$UNIT_LOG_COMPILER" || rc=1
     count_trs "$B" unit || rc=1
     return "$rc"
 }
@@ -259,7 +264,8 @@ step_asan() {
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
     export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
     logged "$LOGS/asan.log" "$CHECK_REGEX" make -C "$A" -j"$JOBS" check-unit \
-        UNIT_TESTS="${UNIT_PRESENT[*]}" check_PROGRAMS="${UNIT_PRESENT[*]}" || rc=1
+        UNIT_TESTS="${UNIT_PRESENT[*]}" check_PROGRAMS="${UNIT_PRESENT[*]}" \
+        LOG_COMPILER="$UNIT_LOG_COMPILER" || rc=1
     count_trs "$A" asan || rc=1
     return "$rc"
 }
