@@ -282,8 +282,10 @@ load_bundle(const char *bundle, struct rl_spec **spec, rl_error_t *err)
 {
     struct stat st;
 
-    if (stat(bundle, &st) < 0 || !S_ISDIR(st.st_mode))
-        return rl_make_error(err, errno ? errno : ENOTDIR, "bundle '%s'", bundle);
+    if (stat(bundle, &st) < 0)
+        return rl_make_error(err, errno, "bundle '%s'", bundle);
+    if (!S_ISDIR(st.st_mode))
+        return rl_make_error(err, ENOTDIR, "bundle '%s'", bundle);
     if (rl_spec_load(bundle, spec, err) < 0)
         return -1;
     if (stat((*spec)->root_path, &st) < 0)
@@ -719,6 +721,10 @@ oci_list(struct oci_ctx *c, int argc, char **argv, rl_error_t *err)
 static int
 oci_features(struct oci_ctx *c, int argc, char **argv, rl_error_t *err)
 {
+    static const struct option opts[] = { { NULL, 0, NULL, 0 } };
+
+    if (getopt_long(argc, argv, "+", opts, NULL) != -1)
+        return bad_option("features", argc, argv, err);
     if (want_args("features", argc, 0, 0, err) < 0)
         return -1;
     printf("{\n  \"ociVersionMin\": \"1.0.0\",\n  \"ociVersionMax\": \"1.1.0\",\n"

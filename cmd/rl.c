@@ -71,6 +71,10 @@ cmd_help(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
         usage(stdout);
         return 0;
     }
+    if (rl_is_help(argv[1])) {
+        rl_print_command_help(stdout, "rl", find_command("help"));
+        return 0;
+    }
     c = find_command(argv[1]);
     if (c == NULL)
         return rl_make_error(err, 0, "unknown command '%s': see 'rl --help'", argv[1]);
@@ -145,6 +149,8 @@ run_main(int argc, char **argv)
     char *base = basename(argv[0]);
     int c, ret;
 
+    /* Every option error is reported once, by rl, in its own words. */
+    opterr = 0;
     if (env_level && rl_log_parse_level(env_level, &rl_log_level) < 0)
         rl_warning("RL_LOG_LEVEL: unknown level '%s', ignored", env_level);
 
@@ -197,7 +203,8 @@ run_main(int argc, char **argv)
         case 'v':
             return cmd_version(&g, 1, argv, &err) < 0 ? 125 : 0;
         default:
-            fprintf(stderr, "Run 'rl --help' for usage.\n");
+            fprintf(stderr, "rl: unknown option or missing value '%s': see 'rl --help'\n",
+                    argv[optind - 1]);
             return 125;
         }
     }

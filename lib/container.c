@@ -483,7 +483,7 @@ hooks_handshake(struct child_args *a, rl_error_t *err)
 }
 
 static int
-child_setup(struct child_args *a, char **ret_exe, rl_error_t *err)
+child_setup(struct child_args *a, char **ret_exe, bool *exec_failed, rl_error_t *err)
 {
     struct rl_spec *spec = a->spec;
     struct rl_process *p = &spec->process;
@@ -526,8 +526,10 @@ child_setup(struct child_args *a, char **ret_exe, rl_error_t *err)
     }
     if (chdir(p->cwd) < 0)
         return rl_make_error(err, errno, "process.cwd: chdir '%s'", p->cwd);
-    if (rl_find_executable(p->args[0], p->env, ret_exe, err) < 0)
-        return -2; /* an exec failure: 126 or 127, not 125 */
+    if (rl_find_executable(p->args[0], p->env, ret_exe, err) < 0) {
+        *exec_failed = true; /* 126 or 127, not 125 */
+        return -1;
+    }
     if (finish_process(p, a->filter, err) < 0)
         return -1;
     return 0;
@@ -540,10 +542,10 @@ child_main(struct child_args *a)
     cleanup_free char *exe = NULL;
     char c;
 
-    int r = child_setup(a, &exe, &err);
+    bool exec_failed = false;
 
-    if (r < 0) {
-        sync_send_error(a->sock, r == -2 ? MSG_EXEC_ERROR : MSG_ERROR, &err);
+    if (child_setup(a, &exe, &exec_failed, &err) < 0) {
+        sync_send_error(a->sock, exec_failed ? MSG_EXEC_ERROR : MSG_ERROR, &err);
         _exit(1);
     }
     if (a->fifo_fd >= 0) {
@@ -1297,6 +1299,10 @@ rl_container_load_spec(const char *root, const char *id, struct rl_spec **ret, r
     cleanup_free char *text = NULL;
     size_t len;
 
+    if (rl_state_check_id(id, err) < 0)
+        return -1;
+    if (access(path, F_OK) < 0 && errno == ENOENT)
+        return rl_make_error(err, 0, "container '%s' does not exist", id);
     if (rl_read_file(path, 4u << 20, &text, &len, err) < 0)
         return -1;
     return rl_spec_parse(text, len, NULL, ret, err);

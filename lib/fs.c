@@ -28,13 +28,43 @@ rl_safe_openat(int dirfd, const char *path, int flags, mode_t mode, rl_error_t *
     return fd;
 }
 
-int
-rl_safe_mkdir_p(int dirfd, const char *path, mode_t mode, rl_error_t *err)
+static int mkdir_p_in_root(int dirfd, const char *path, mode_t mode, int depth, rl_error_t *err);
+
+/* A dangling symlink met as NAME in PARENT (at PREFIX): create what it points to, in the root
+ * of DIRFD, so that the path can go on through it. */
+static int
+mkdir_link_target(int dirfd, int parent, const char *name, const char *prefix, mode_t mode,
+                  int depth, rl_error_t *err)
+{
+    char target[4096];
+    cleanup_free char *path = NULL;
+    cleanup_close int fd = -1;
+    ssize_t n = readlinkat(parent, name, target, sizeof(target) - 1);
+
+    if (n < 0)
+        return 0; /* not a symlink: the caller's open reports the real error */
+    target[n] = '\0';
+    if (target[0] == '/') {
+        path = xstrdup(target);
+    } else {
+        /* Relative to the link's directory; ".." cannot climb above the root anyway, as
+         * every step is resolved in it, but the path must be normalised for mkdir. */
+        size_t dirlen = (size_t)(strrchr(prefix, '/') - prefix);
+        path = xasprintf("%.*s/%s", (int)dirlen, prefix, target);
+    }
+    fd = mkdir_p_in_root(dirfd, path, mode, depth + 1, err);
+    return fd < 0 ? -1 : 0;
+}
+
+static int
+mkdir_p_in_root(int dirfd, const char *path, mode_t mode, int depth, rl_error_t *err)
 {
     cleanup_free char *prefix = xzalloc(strlen(path) + 2);
     const char *p = path;
     size_t len = 0;
 
+    if (depth > 40)
+        return rl_make_error(err, ELOOP, "mkdir '%s'", path);
     /* Each component is created in its parent, and the parent is resolved afresh in the root
      * of DIRFD: a symlink met on the way is followed as if DIRFD were "/". */
     for (;;) {
@@ -47,7 +77,8 @@ rl_safe_mkdir_p(int dirfd, const char *path, mode_t mode, rl_error_t *err)
         if (*p == '\0')
             break;
         end = strchrnul(p, '/');
-        if ((end - p == 2 && strncmp(p, "..", 2) == 0))
+        /* A path asked for may not climb; a symlink's target may (it stays in the root). */
+        if (depth == 0 && end - p == 2 && strncmp(p, "..", 2) == 0)
             return rl_make_error(err, EINVAL, "path '%s' contains '..'", path);
         parent = rl_safe_openat(dirfd, len ? prefix : "/", O_PATH | O_DIRECTORY, 0, err);
         if (parent < 0)
@@ -57,11 +88,21 @@ rl_safe_mkdir_p(int dirfd, const char *path, mode_t mode, rl_error_t *err)
         len += (size_t)(end - p);
         prefix[len] = '\0';
         name = strrchr(prefix, '/') + 1;
-        if (mkdirat(parent, name, mode) < 0 && errno != EEXIST)
-            return rl_make_error(err, errno, "mkdir '%s'", prefix);
+        if (strcmp(name, "..") != 0 && strcmp(name, ".") != 0 && mkdirat(parent, name, mode) < 0) {
+            if (errno != EEXIST)
+                return rl_make_error(err, errno, "mkdir '%s'", prefix);
+            if (mkdir_link_target(dirfd, parent, name, prefix, mode, depth, err) < 0)
+                return -1;
+        }
         p = end;
     }
     return rl_safe_openat(dirfd, len ? prefix : "/", O_PATH | O_DIRECTORY, 0, err);
+}
+
+int
+rl_safe_mkdir_p(int dirfd, const char *path, mode_t mode, rl_error_t *err)
+{
+    return mkdir_p_in_root(dirfd, path, mode, 0, err);
 }
 
 int

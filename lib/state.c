@@ -113,7 +113,7 @@ rl_state_read(const char *root, const char *id, struct rl_state **ret, rl_error_
     path = xasprintf("%s/%s/state.json", root, id);
     if (rl_read_file(path, 1 << 20, &text, NULL, &tmp) < 0) {
         if (tmp->status == ENOENT)
-            return rl_make_error(err, ENOENT, "container '%s' does not exist", id);
+            return rl_make_error(err, 0, "container '%s' does not exist", id);
         *err = steal_pointer(&tmp);
         return -1;
     }
@@ -297,7 +297,7 @@ rl_state_lock(const char *root, const char *id, rl_error_t *err)
 
     if (fd < 0) {
         if (errno == ENOENT)
-            return rl_make_error(err, ENOENT, "container '%s' does not exist", id);
+            return rl_make_error(err, 0, "container '%s' does not exist", id);
         return rl_make_error(err, errno, "open '%s'", dir);
     }
     if (TEMP_FAILURE_RETRY(flock(fd, LOCK_EX)) < 0)
