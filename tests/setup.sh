@@ -17,6 +17,7 @@
 #   bats-user  the bats suite as $TEST_USER (rootless)
 #   bats-root  the bats suite as root
 #   format     make format-check
+#   lint       shellcheck the shell scripts: bats/*.bash tests/*.sh .ci/run completions/*.bash
 #   asan       unit tests built with ASan+UBSan in $BUILD_DIR/asan
 #
 # Idempotent. Test steps run even when an earlier test step failed; the script exits 1 if
@@ -52,10 +53,10 @@ PACKAGES=(
     git
     # tests
     bats jq uidmap busybox-static clang-format iproute2 util-linux procps crun bubblewrap
-    hyperfine shellcheck
+    hyperfine shellcheck python3
 )
 
-ALL_STEPS=(deps user build unit bats-user bats-root format asan)
+ALL_STEPS=(deps user build unit bats-user bats-root format lint asan)
 # The lines of `make check` output worth showing: failures and automake's summary.
 CHECK_REGEX='^(FAIL|XPASS|ERROR):|^# (TOTAL|PASS|SKIP|XFAIL|FAIL|XPASS|ERROR):|Error [0-9]|error:'
 
@@ -343,6 +344,22 @@ step_format() {
         grep -o '^[^:]*\.[ch]:' "$LOGS/format-check.log" | sort -u | sed 's/:$//; s/^/  /'
         note "'make format' in a build directory fixes them"
         record format 0 1 0
+        return 1
+    fi
+}
+
+# ------------------------------------------------------------------------------ shellcheck
+step_lint() {
+    local -a files=()
+    local f
+    for f in "$BUILD_DIR"/src/{bats/*.bash,tests/*.sh,.ci/run,completions/*.bash}; do
+        [ -f "$f" ] && files+=("$f")
+    done
+    if shellcheck "${files[@]}"; then
+        echo "shellcheck: ${#files[@]} files clean"
+        record lint 1 0 0
+    else
+        record lint 0 1 0
         return 1
     fi
 }
