@@ -22,13 +22,13 @@
 #
 # Idempotent. Test steps run even when an earlier test step failed; the script exits 1 if
 # anything failed and ends with one line "N passed, N failed, N skipped" counting unit tests
-# (both builds), bats tests (both users) and format-check; a failed setup or build step
-# counts as one failure.
+# (both builds), bats tests (both users), format-check and lint as one test each; a failed
+# setup or build step counts as one failure. Logs are in $BUILD_DIR/logs.
 #
 # Environment: BUILD_DIR (default /var/tmp/rl-build), TEST_USER, JOBS (default nproc),
 # BATS_TIMEOUT (seconds per bats run, default 900), UNIT_TIMEOUT (seconds per unit test
-# program, default 120), BATS_FILES (instead of Makefile.am's
-# BATS_TESTS, e.g. "bats/001-basic.bats"), SKIP_APT=1 (never call apt-get).
+# program, default 120), BATS_FILES (instead of Makefile.am's BATS_TESTS, e.g.
+# "bats/001-basic.bats"), SKIP_APT=1 (never call apt-get).
 set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
