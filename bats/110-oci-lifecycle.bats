@@ -584,3 +584,23 @@ EOF
     run awk -v b="$b" 'index($5, b) == 1' /proc/self/mountinfo
     assert "$output" == "" "nothing of the bundle is mounted on the host"
 }
+
+@test "oci exec: many execs in a row all succeed" {
+    # The exec'd process is a grandchild of rl: its pid (from the child) and its readiness
+    # (from the grandchild) must both reach rl, in whichever order they arrive.
+    local b=$BATS_TEST_TMPDIR/b id=c-$(safename) i fails=0 out rc
+    make_bundle "$b"
+    bundle_args "$b" /bin/rl-testinit pause
+    _lc_create "$id" "$b"
+    run_rl oci start "$id"
+    for ((i = 0; i < 300; i++)); do
+        out=$("$RL" --root "$RL_ROOT" oci exec "$id" /bin/rl-testinit exit 3 2>&1 3>&-) && rc=0 || rc=$?
+        if [ "$rc" -ne 3 ] || [ -n "$out" ]; then
+            fails=$((fails + 1))
+            echo "exec $i: rc=$rc: $out" >&2
+        fi
+    done
+    assert "$fails" -eq 0 "every exec exits 3 and prints nothing"
+    run_rl oci delete --force "$id"
+    _lc_nothing_left
+}
