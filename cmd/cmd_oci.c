@@ -213,7 +213,7 @@ oci_spec(struct oci_ctx *c, int argc, char **argv, rl_error_t *err)
     {
         size_t len = strlen(text);
         char *t = xasprintf("%s\n", text);
-        int r = rl_write_file_atomic(path, t, len + 1, 0644, err);
+        int r = rl_write_file_atomic(path, t, len + 1, 0644, true, err);
         free(t);
         if (r < 0)
             return rl_error_wrap(err, "oci spec");

@@ -597,6 +597,7 @@ struct created {
     int sock;
     int master;
     pid_t intermediate; /* the child that forked into a joined pid namespace, to reap */
+    bool expect_pid;    /* the container is a grandchild: its pid comes in MSG_PID */
 };
 
 static void
@@ -646,18 +647,24 @@ run_parent_hooks(struct created *c, const struct rl_spec *spec, const struct rl_
     return 0;
 }
 
+/* Read the child's messages until it is ready or fails. When the container is a grandchild
+ * (C->expect_pid), its pid comes from the intermediate child, whose message may arrive after
+ * the grandchild's own: wait for both. */
 static int
 wait_ready(struct created *c, const struct rl_spec *spec, struct rl_container_opts *o,
            rl_error_t *err)
 {
-    int *exec_status = &o->exec_status;
+    bool done = false;
+    int ret = 0;
 
     for (;;) {
         char buf[4200];
         int fd = -1;
-        int n = rl_recv_fd(c->sock, &fd, buf, sizeof(buf) - 1, err);
+        int n = rl_recv_fd(c->sock, &fd, buf, sizeof(buf) - 1, done ? NULL : err);
 
         if (n < 0) {
+            if (done)
+                return ret;
             rl_error_release(err);
             return rl_make_error(err, 0, "the container process exited during setup");
         }
@@ -666,7 +673,7 @@ wait_ready(struct created *c, const struct rl_spec *spec, struct rl_container_op
         case MSG_TERMINAL:
             if (c->master >= 0)
                 close(c->master);
-            c->master = fd;
+            c->master = steal_fd(&fd);
             break;
         case MSG_PID: {
             int32_t pid;
@@ -675,7 +682,8 @@ wait_ready(struct created *c, const struct rl_spec *spec, struct rl_container_op
             break;
         }
         case MSG_READY:
-            return 0;
+            done = true;
+            break;
         case MSG_HOOKS:
             if (run_parent_hooks(c, spec, o, err) < 0)
                 return -1;
@@ -685,16 +693,20 @@ wait_ready(struct created *c, const struct rl_spec *spec, struct rl_container_op
             int32_t status;
             memcpy(&status, buf + 1, sizeof(status));
             if (buf[0] == MSG_EXEC_ERROR)
-                *exec_status = exec_failure_status(status);
-            return rl_make_error(err, status, "%s", buf + 1 + sizeof(status));
+                o->exec_status = exec_failure_status(status);
+            ret = rl_make_error(err, status, "%s", buf + 1 + sizeof(status));
+            done = true;
+            break;
         }
         default:
             if (fd >= 0)
                 close(fd);
             return rl_make_error(err, EPROTO, "unexpected message from the container process");
         }
-        if (fd >= 0 && buf[0] != MSG_TERMINAL)
+        if (fd >= 0)
             close(fd);
+        if (done && (!c->expect_pid || c->pid > 0))
+            return ret;
     }
 }
 
@@ -703,7 +715,8 @@ kill_and_reap(struct created *c)
 {
     if (c->pidfd >= 0)
         (void)rl_pidfd_send_signal(c->pidfd, SIGKILL, NULL, 0);
-    else if (c->pid > 0)
+    /* Before the container is ready, the pidfd may still be the intermediate child's. */
+    if (c->pid > 0 && (c->pidfd < 0 || c->intermediate > 0))
         (void)kill(c->pid, SIGKILL);
     if (c->pid > 0)
         (void)TEMP_FAILURE_RETRY(waitpid(c->pid, NULL, 0));
@@ -728,7 +741,7 @@ static int
 write_pid_file(const char *path, pid_t pid, rl_error_t *err)
 {
     cleanup_free char *text = xasprintf("%d", (int)pid);
-    return rl_write_file_atomic(path, text, strlen(text), 0644, err);
+    return rl_write_file_atomic(path, text, strlen(text), 0644, false, err);
 }
 
 static void RL_NORETURN
@@ -851,13 +864,16 @@ spawn(struct rl_spec *spec, struct rl_container_opts *o, const char *fifo_path,
         enter_namespaces(&plan, sv[1]);
         child_main(&a);
     }
-    c->pid = (pid_t)pid;
+    c->expect_pid = needs_second_fork(&plan);
+    /* With a second fork, the container's pid is known only from MSG_PID. */
+    c->pid = c->expect_pid ? 0 : (pid_t)pid;
+    c->intermediate = c->expect_pid ? (pid_t)pid : 0;
     c->pidfd = pidfd;
     c->sock = sv[0];
     close(sv[1]);
     sv[1] = -1;
     if (plan.new_userns) {
-        if (rl_idmap_write(c->pid, maps.uids, maps.n_uids, maps.gids, maps.n_gids, err) < 0
+        if (rl_idmap_write((pid_t)pid, maps.uids, maps.n_uids, maps.gids, maps.n_gids, err) < 0
             || sync_send(c->sock, MSG_MAPS_DONE, NULL, 0) < 0) {
             if (*err == NULL)
                 rl_make_error(err, errno, "sync with the container process");
@@ -873,7 +889,6 @@ spawn(struct rl_spec *spec, struct rl_container_opts *o, const char *fifo_path,
     }
     if (needs_second_fork(&plan)) {
         /* The container is the grandchild; reap the child that forked it. */
-        c->intermediate = (pid_t)pid;
         (void)TEMP_FAILURE_RETRY(waitpid(c->intermediate, NULL, 0));
         c->intermediate = 0;
         close(c->pidfd);
@@ -907,7 +922,7 @@ save_state(struct rl_spec *spec, struct rl_container_opts *o, pid_t pid, rl_erro
     cleanup_free char *cfg = xasprintf("%s/%s/config.json", o->root, o->id);
     cleanup_free char *text = json_dumps(spec->root, JSON_COMPACT);
 
-    if (rl_write_file_atomic(cfg, text, strlen(text), 0600, err) < 0)
+    if (rl_write_file_atomic(cfg, text, strlen(text), 0600, false, err) < 0)
         return -1;
     if (rl_state_write(o->root, &st, err) < 0)
         return -1;
@@ -1433,6 +1448,7 @@ rl_container_exec(const char *root, const char *id, struct rl_process *p,
     close(sv[1]);
     c.sock = sv[0];
     c.intermediate = child;
+    c.expect_pid = true;
     ret = wait_ready(&c, NULL, o, err);
     (void)TEMP_FAILURE_RETRY(waitpid(child, NULL, 0));
     c.intermediate = 0;

@@ -170,14 +170,15 @@ rl_write_file(const char *path, const void *buf, size_t len, rl_error_t *err)
 }
 
 int
-rl_write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode, rl_error_t *err)
+rl_write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode, bool durable,
+                     rl_error_t *err)
 {
     cleanup_free char *tmp = xasprintf("%s.tmp-%d", path, (int)getpid());
     cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 
     if (fd < 0)
         return rl_make_error(err, errno, "create '%s'", tmp);
-    if (rl_write_all(fd, buf, len, err) < 0 || fsync(fd) < 0) {
+    if (rl_write_all(fd, buf, len, err) < 0 || (durable && fsync(fd) < 0)) {
         if (*err == NULL)
             rl_make_error(err, errno, "fsync");
         (void)unlink(tmp);

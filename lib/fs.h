@@ -15,8 +15,9 @@ int rl_safe_mkdir_p(int dirfd, const char *path, mode_t mode, rl_error_t *err);
 int rl_read_all_fd(int fd, size_t max, char **ret_buf, size_t *ret_len, rl_error_t *err);
 int rl_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, rl_error_t *err);
 int rl_write_all(int fd, const void *buf, size_t len, rl_error_t *err);
-/* Write a file whole: a temporary name in the same directory, then rename. */
-int rl_write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode,
+/* Write a file whole: a temporary name in the same directory, then rename. DURABLE adds an
+ * fsync first, for files that must survive a crash (not runtime state, gone at reboot). */
+int rl_write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode, bool durable,
                          rl_error_t *err);
 /* Write to an existing file, such as /proc/PID/uid_map. */
 int rl_write_file(const char *path, const void *buf, size_t len, rl_error_t *err);

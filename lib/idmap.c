@@ -175,21 +175,24 @@ only_self(const struct rl_idmap_range *map, size_t n, uid_t self)
     return n == 1 && map[0].size == 1 && map[0].host_id == self;
 }
 
-/* Run newuidmap/newgidmap PID C H S ...: the setuid helpers check the ranges against
+/* A running newuidmap or newgidmap: the setuid helpers check the ranges against
  * /etc/subuid for us. */
+struct helper {
+    const char *path;
+    pid_t pid;
+    int out; /* its stdout and stderr, for the error message */
+};
+
 static int
-run_helper(const char *helper, pid_t pid, const struct rl_idmap_range *map, size_t n,
-           rl_error_t *err)
+start_helper(struct helper *h, const char *path, pid_t pid, const struct rl_idmap_range *map,
+             size_t n, rl_error_t *err)
 {
     cleanup_free char **argv = xzalloc((3 + 3 * n + 1) * sizeof(char *));
     cleanup_strv char **nums = xzalloc((3 * n + 2) * sizeof(char *));
-    int pipefd[2], status;
-    char buf[512] = "";
-    ssize_t got;
-    pid_t child;
+    int pipefd[2];
     size_t k = 0;
 
-    argv[k++] = (char *)helper;
+    argv[k++] = (char *)path;
     nums[0] = xasprintf("%d", (int)pid);
     argv[k++] = nums[0];
     for (size_t i = 0; i < n; i++) {
@@ -202,30 +205,41 @@ run_helper(const char *helper, pid_t pid, const struct rl_idmap_range *map, size
     }
     if (pipe2(pipefd, O_CLOEXEC) < 0)
         return rl_make_error(err, errno, "pipe");
-    child = fork();
-    if (child < 0) {
+    h->path = path;
+    h->pid = fork();
+    if (h->pid < 0) {
         close(pipefd[0]);
         close(pipefd[1]);
         return rl_make_error(err, errno, "fork");
     }
-    if (child == 0) {
+    if (h->pid == 0) {
         dup2(pipefd[1], STDERR_FILENO);
         dup2(pipefd[1], STDOUT_FILENO);
-        execv(helper, argv);
+        execv(path, argv);
         dprintf(STDERR_FILENO, "%s", strerror(errno));
         _exit(127);
     }
     close(pipefd[1]);
-    got = TEMP_FAILURE_RETRY(read(pipefd[0], buf, sizeof(buf) - 1));
-    close(pipefd[0]);
+    h->out = pipefd[0];
+    return 0;
+}
+
+static int
+finish_helper(struct helper *h, rl_error_t *err)
+{
+    char buf[512] = "";
+    ssize_t got = TEMP_FAILURE_RETRY(read(h->out, buf, sizeof(buf) - 1));
+    int status;
+
+    close(h->out);
     if (got > 0) {
         buf[got] = '\0';
         buf[strcspn(buf, "\n")] = '\0';
     }
-    if (TEMP_FAILURE_RETRY(waitpid(child, &status, 0)) < 0)
-        return rl_make_error(err, errno, "waitpid %s", helper);
+    if (TEMP_FAILURE_RETRY(waitpid(h->pid, &status, 0)) < 0)
+        return rl_make_error(err, errno, "waitpid %s", h->path);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        return rl_make_error(err, 0, "%s failed: %s", helper, buf[0] ? buf : "no message");
+        return rl_make_error(err, 0, "%s failed: %s", h->path, buf[0] ? buf : "no message");
     return 0;
 }
 
@@ -243,25 +257,34 @@ rl_idmap_write(pid_t pid, const struct rl_idmap_range *uids, size_t n_uids,
                const struct rl_idmap_range *gids, size_t n_gids, rl_error_t *err)
 {
     bool root = geteuid() == 0;
+    bool gid_direct = root || only_self(gids, n_gids, getegid());
+    bool uid_direct = root || only_self(uids, n_uids, geteuid());
+    struct helper hg = { .pid = -1 }, hu = { .pid = -1 };
+    cleanup_error rl_error_t tmp = NULL;
+    int ret = 0;
 
-    /* gid_map first: newgidmap needs setgroups still allowed, and a direct gid_map write by
-     * an unprivileged user needs setgroups denied. */
-    if (root) {
-        if (write_map_direct(pid, "gid_map", gids, n_gids, err) < 0)
-            return rl_error_wrap(err, "write gid map");
-    } else if (only_self(gids, n_gids, getegid())) {
+    /* A direct gid_map write by an unprivileged user needs setgroups denied first. */
+    if (gid_direct && !root) {
         cleanup_free char *path = xasprintf("/proc/%d/setgroups", (int)pid);
-        if (rl_write_file(path, "deny", 4, err) < 0
-            || write_map_direct(pid, "gid_map", gids, n_gids, err) < 0)
+        if (rl_write_file(path, "deny", 4, err) < 0)
             return rl_error_wrap(err, "write gid map");
-    } else if (run_helper(NEWGIDMAP_PATH, pid, gids, n_gids, err) < 0) {
+    }
+    if (gid_direct && write_map_direct(pid, "gid_map", gids, n_gids, err) < 0)
+        return rl_error_wrap(err, "write gid map");
+    if (uid_direct && write_map_direct(pid, "uid_map", uids, n_uids, err) < 0)
+        return rl_error_wrap(err, "write uid map");
+    /* Each helper is a setuid program that takes about 2 ms to start: run both at once. */
+    if (!gid_direct && start_helper(&hg, NEWGIDMAP_PATH, pid, gids, n_gids, err) < 0)
         return rl_error_wrap(err, "map gids");
+    if (!uid_direct && start_helper(&hu, NEWUIDMAP_PATH, pid, uids, n_uids, err) < 0) {
+        ret = rl_error_wrap(err, "map uids");
+        if (hg.pid > 0 && finish_helper(&hg, &tmp) < 0)
+            rl_error_release(&tmp);
+        return ret;
     }
-    if (root || only_self(uids, n_uids, geteuid())) {
-        if (write_map_direct(pid, "uid_map", uids, n_uids, err) < 0)
-            return rl_error_wrap(err, "write uid map");
-    } else if (run_helper(NEWUIDMAP_PATH, pid, uids, n_uids, err) < 0) {
-        return rl_error_wrap(err, "map uids");
-    }
-    return 0;
+    if (hg.pid > 0 && finish_helper(&hg, err) < 0)
+        ret = rl_error_wrap(err, "map gids");
+    if (hu.pid > 0 && finish_helper(&hu, ret < 0 ? &tmp : err) < 0 && ret == 0)
+        ret = rl_error_wrap(err, "map uids");
+    return ret;
 }

@@ -95,7 +95,7 @@ rl_state_write(const char *root, const struct rl_state *st, rl_error_t *err)
         json_object_set(o, "annotations", st->annotations);
     text = json_dumps(o, JSON_INDENT(2));
     json_decref(o);
-    return rl_write_file_atomic(path, text, strlen(text), 0600, err);
+    return rl_write_file_atomic(path, text, strlen(text), 0600, false, err);
 }
 
 int

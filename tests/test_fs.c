@@ -339,7 +339,7 @@ test_read_write(void)
     size_t len = 99;
     mode_t old = umask(022);
 
-    is_int(rl_write_file_atomic(path, "hello\n", 6, 0640, &err), 0, "write_file_atomic");
+    is_int(rl_write_file_atomic(path, "hello\n", 6, 0640, true, &err), 0, "write_file_atomic");
     ok(stat(path, &st) == 0 && (st.st_mode & 07777) == 0640, "mode 0640");
     is_int(rl_read_file(path, 100, &buf, &len, &err), 0, "read_file");
     is_str(buf, "hello\n", "contents round-trip");
@@ -347,7 +347,7 @@ test_read_write(void)
     free(buf);
     buf = NULL;
 
-    is_int(rl_write_file_atomic(path, "x", 1, 0600, &err), 0, "overwrite with less");
+    is_int(rl_write_file_atomic(path, "x", 1, 0600, false, &err), 0, "overwrite with less");
     rl_read_file(path, 100, &buf, NULL, &err);
     is_str(buf, "x", "no stale bytes after a shorter write (ret_len may be NULL)");
     ok(stat(path, &st) == 0 && (st.st_mode & 07777) == 0600, "mode of the new file");
@@ -363,13 +363,13 @@ test_read_write(void)
         ok(!tmp_left, "no temporary file left behind");
     }
 
-    is_int(rl_write_file_atomic(path, "a\0b", 3, 0600, &err), 0, "binary contents");
+    is_int(rl_write_file_atomic(path, "a\0b", 3, 0600, true, &err), 0, "binary contents");
     rl_read_file(path, 100, &buf, &len, &err);
     ok(len == 3 && memcmp(buf, "a\0b", 4) == 0, "NUL bytes kept, buffer NUL-terminated");
     free(buf);
     buf = NULL;
 
-    is_int(rl_write_file_atomic(path, "", 0, 0600, &err), 0, "empty file");
+    is_int(rl_write_file_atomic(path, "", 0, 0600, true, &err), 0, "empty file");
     is_int(rl_read_file(path, 0, &buf, &len, &err), 0, "read empty file with max 0");
     ok(buf && buf[0] == '\0' && len == 0, "empty contents");
     free(buf);
@@ -378,7 +378,7 @@ test_read_write(void)
     big = xmalloc(100000);
     for (size_t i = 0; i < 100000; i++)
         big[i] = (char)('a' + i % 26);
-    is_int(rl_write_file_atomic(path, big, 100000, 0600, &err), 0, "write 100000 bytes");
+    is_int(rl_write_file_atomic(path, big, 100000, 0600, true, &err), 0, "write 100000 bytes");
     is_int(rl_read_file(path, 100000, &buf, &len, &err), 0, "read with max == size");
     ok(len == 100000 && memcmp(buf, big, len) == 0, "100000 bytes round-trip");
     free(buf);
@@ -396,7 +396,7 @@ test_read_write(void)
     is_int(rl_read_file(missing, 10, &buf, &len, &err), -ENOENT, "read missing: -ENOENT");
     ok(err && strstr(err->msg, "open '") && strstr(err->msg, "nodir/file"), "names the file");
     rl_error_release(&err);
-    is_int(rl_write_file_atomic(missing, "x", 1, 0600, &err), -ENOENT,
+    is_int(rl_write_file_atomic(missing, "x", 1, 0600, true, &err), -ENOENT,
            "atomic write into a missing directory: -ENOENT");
     ok(err && strstr(err->msg, "nodir/file.tmp-"), "names the temporary file: %s",
        err ? err->msg : "");

@@ -117,7 +117,7 @@ test_subid_read(void)
     missing = xasprintf("%s/missing", dir);
     is_int(rl_subid_read(missing, "alice", 1000, &r, &n, &err), 0, "a missing file is no ranges");
     ok(r == NULL && n == 0, "NULL, 0");
-    rl_write_file_atomic(path, subuid, strlen(subuid), 0644, &err);
+    rl_write_file_atomic(path, subuid, strlen(subuid), 0644, true, &err);
     is_int(rl_subid_read(path, "alice", 1001, &r, &n, &err), 0, "read a file");
     is_int(n, 4, "the same four ranges");
     free(r);
