@@ -263,7 +263,7 @@ check_resources(json_t *resources, rl_error_t *err)
         if ((json_is_object(val) && json_object_size(val) == 0)
             || (json_is_array(val) && json_array_size(val) == 0))
             continue;
-        return rl_make_error(err, ENOTSUP,
+        return rl_make_error(err, 0,
                              "config.json: linux.resources.%s: cgroup limits cannot be enforced "
                              "by rl oci yet; remove them",
                              key);
@@ -302,7 +302,7 @@ plan_namespaces(const struct rl_spec *spec, struct nsplan *p, rl_error_t *err)
     memset(p, 0, sizeof(*p));
     p->userns_fd = p->pidns_fd = -1;
     if (rl_spec_namespace(spec, CLONE_NEWNS) == NULL)
-        return rl_make_error(err, EINVAL,
+        return rl_make_error(err, 0,
                              "config.json: linux.namespaces: a mount namespace is required");
     if (!have_user && geteuid() != 0) {
         p->clone_flags |= CLONE_NEWUSER;

@@ -390,12 +390,8 @@ pivot(int rootfd, rl_error_t *err)
 }
 
 static int
-mask_paths(char *const *paths, rl_error_t *err)
+mask_paths(int rootfd, char *const *paths, rl_error_t *err)
 {
-    cleanup_close int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-
-    if (rootfd < 0)
-        return rl_make_error(err, errno, "open /");
     for (size_t i = 0; paths && paths[i]; i++) {
         cleanup_close int fd = rl_safe_openat(rootfd, paths[i], O_PATH, 0, NULL);
         cleanup_free char *p = NULL;
@@ -416,13 +412,10 @@ mask_paths(char *const *paths, rl_error_t *err)
 }
 
 static int
-readonly_paths(char *const *paths, rl_error_t *err)
+readonly_paths(int rootfd, char *const *paths, rl_error_t *err)
 {
-    cleanup_close int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
     struct rl_mount_flags f = { .attr_set = MOUNT_ATTR_RDONLY };
 
-    if (rootfd < 0)
-        return rl_make_error(err, errno, "open /");
     for (size_t i = 0; paths && paths[i]; i++) {
         cleanup_close int fd = rl_safe_openat(rootfd, paths[i], O_PATH, 0, NULL);
         cleanup_free char *p = NULL;
@@ -456,6 +449,11 @@ rl_mount_prepare(const struct rl_spec *spec, rl_error_t *err)
             return -1;
     if (mounts_dev(spec) && setup_dev(rootfd, err) < 0)
         return rl_error_wrap(err, "set up /dev");
+    /* Before pivot_root, the host's /proc/self/fd reaches the targets: a config without a
+     * /proc mount can still mask paths. Each path is resolved in the rootfs. */
+    if (readonly_paths(rootfd, spec->readonly_paths, err) < 0
+        || mask_paths(rootfd, spec->masked_paths, err) < 0)
+        return -1;
     return steal_fd(&rootfd);
 }
 
@@ -463,8 +461,6 @@ int
 rl_mount_finish(const struct rl_spec *spec, int rootfd, rl_error_t *err)
 {
     if (pivot(rootfd, err) < 0)
-        return -1;
-    if (mask_paths(spec->masked_paths, err) < 0 || readonly_paths(spec->readonly_paths, err) < 0)
         return -1;
     if (spec->root_readonly) {
         struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
