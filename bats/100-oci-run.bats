@@ -299,7 +299,7 @@ _run_nothing_left() {
     bundle_set "$b" '.process.terminal = true'
     bundle_args "$b" /bin/sh -c '/bin/rl-testinit isatty 0; /bin/rl-testinit isatty 1; /bin/rl-testinit isatty 2; exit 4'
     local rc=0 cmd
-    cmd=$(printf '%q ' timeout --kill=10 "$RL_TIMEOUT" "$RL" --root "$RL_ROOT" oci run --bundle "$b" "$id")
+    cmd=$(printf '%q ' timeout --foreground --kill=10 "$RL_TIMEOUT" "$RL" --root "$RL_ROOT" oci run --bundle "$b" "$id")
     run script -qec "$cmd" /dev/null </dev/null
     echo "$output" >&2
     assert "$status" -eq 4 "script passes rl's exit status through"

@@ -400,7 +400,7 @@ _lc_nothing_left() {
     _lc_create "$id" "$b"
     run_rl oci start "$id"
 
-    cmd=$(printf '%q ' timeout --kill=10 "$RL_TIMEOUT" "$RL" --root "$RL_ROOT" oci exec --tty "$id" \
+    cmd=$(printf '%q ' timeout --foreground --kill=10 "$RL_TIMEOUT" "$RL" --root "$RL_ROOT" oci exec --tty "$id" \
         /bin/sh -c '/bin/rl-testinit isatty 0; /bin/rl-testinit isatty 1; exit 3')
     run script -qec "$cmd" /dev/null </dev/null
     echo "$output" >&2
@@ -543,7 +543,8 @@ EOF
     assert "$(wc -l <"$log")" -eq 1 "one line"
     assert "$(jq -r .level "$log")" == "error" "level"
     assert "$(jq -r .msg "$log")" =~ "container '$id' does not exist" "msg"
-    assert "$(jq -r .time "$log")" =~ "^[0-9]{4}-[0-9]{2}-[0-9]{2}T" "time"
+    assert "$(jq -r .time "$log")" =~ "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$" "time is RFC 3339 UTC"
+    assert "$(tail -c1 "$log" | od -An -c | tr -d " ")" == "\\n" "each record ends with a newline"
 
     # Appended, and the other order of the options.
     run_rl 125 oci --log-format json --log "$log" kill "$id"

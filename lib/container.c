@@ -294,6 +294,17 @@ nsplan_release(struct nsplan *p)
         close(p->pidns_fd);
 }
 
+static bool
+same_namespace(int fd, const char *name)
+{
+    char path[64];
+    struct stat a, b;
+
+    snprintf(path, sizeof(path), "/proc/self/ns/%s", name);
+    return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino
+           && a.st_dev == b.st_dev;
+}
+
 static int
 plan_namespaces(const struct rl_spec *spec, struct nsplan *p, rl_error_t *err)
 {
@@ -326,7 +337,9 @@ plan_namespaces(const struct rl_spec *spec, struct nsplan *p, rl_error_t *err)
         if (fd < 0)
             return rl_make_error(err, errno, "open %s namespace '%s'", rl_namespace_name(ns->type),
                                  ns->path);
-        if (ns->type == CLONE_NEWUSER)
+        if (ns->type == CLONE_NEWUSER && same_namespace(fd, "user"))
+            close(fd); /* setns() into our own user namespace is EINVAL: nothing to join */
+        else if (ns->type == CLONE_NEWUSER)
             p->userns_fd = fd;
         else if (ns->type == CLONE_NEWPID)
             p->pidns_fd = fd;

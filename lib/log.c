@@ -55,7 +55,7 @@ log_to_file(enum rl_log_level level, const char *msg)
     gmtime_r(&ts.tv_sec, &tm);
     strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
     if (log_json) {
-        json_t *o = json_pack("{s:s, s:s, s:s++}", "level", level_names[level], "msg", msg, "time",
+        json_t *o = json_pack("{s:s, s:s, s:s+}", "level", level_names[level], "msg", msg, "time",
                               stamp, "Z");
         if (o == NULL)
             return;
