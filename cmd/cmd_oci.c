@@ -13,8 +13,6 @@
 #include "idmap.h"
 #include "rl.h"
 
-int rl_spec_parse_process(json_t *process, bool need_args, struct rl_process *p, rl_error_t *err);
-
 struct oci_ctx {
     struct rl_globals *g;
     char *root; /* resolved state root */
@@ -469,20 +467,6 @@ parse_user(const char *s, struct rl_process *p, rl_error_t *err)
     return 0;
 }
 
-static void
-process_release(struct rl_process *p)
-{
-    free(p->additional_gids);
-    rl_strv_free(p->args);
-    rl_strv_free(p->env);
-    free(p->cwd);
-    for (size_t i = 0; i < RL_ARRAY_SIZE(p->caps.sets); i++)
-        free(p->caps.sets[i]);
-    free(p->rlimits);
-    free(p->apparmor_profile);
-    free(p->selinux_label);
-}
-
 /* The process of `exec`: --process FILE, or the container's own process with COMMAND and the
  * flags on top (its capabilities, user, env, no_new_privs, rlimits). */
 static int
@@ -620,7 +604,7 @@ oci_exec(struct oci_ctx *c, int argc, char **argv, rl_error_t *err)
         p.cwd = xstrdup(cwd);
     }
     if (user && parse_user(user, &p, err) < 0) {
-        process_release(&p);
+        rl_process_release(&p);
         return -1;
     }
     if (n_gids) {
@@ -639,7 +623,7 @@ oci_exec(struct oci_ctx *c, int argc, char **argv, rl_error_t *err)
             size_t n = 0;
             if (rl_caps_parse_set(arr, "--cap", &add, &n, err) < 0) {
                 json_decref(arr);
-                process_release(&p);
+                rl_process_release(&p);
                 return -1;
             }
             p.caps.sets[s] = xrealloc(p.caps.sets[s], (p.caps.n[s] + n) * sizeof(int) + 1);
@@ -651,7 +635,7 @@ oci_exec(struct oci_ctx *c, int argc, char **argv, rl_error_t *err)
         json_decref(arr);
     }
     ret = rl_container_exec(c->root, o.id, &p, &o, &status, err);
-    process_release(&p);
+    rl_process_release(&p);
     if (ret < 0) {
         if (o.exec_status)
             rl_exit_status = o.exec_status;

@@ -1154,6 +1154,26 @@ monitor(struct created *c, int sigfd, int *ret_status, rl_error_t *err)
     return -1;
 }
 
+/* After the process was told to exec: EOF on the close-on-exec sync socket means it did;
+ * a message means it failed (and has exited, which is reaped here). */
+static int
+wait_exec(struct created *c, struct rl_container_opts *o, rl_error_t *err)
+{
+    char buf[4200];
+    ssize_t n = TEMP_FAILURE_RETRY(recv(c->sock, buf, sizeof(buf) - 1, 0));
+    int32_t status;
+
+    if (n <= (ssize_t)sizeof(int32_t) || (buf[0] != MSG_EXEC_ERROR && buf[0] != MSG_ERROR))
+        return 0;
+    buf[n] = '\0';
+    memcpy(&status, buf + 1, sizeof(status));
+    if (buf[0] == MSG_EXEC_ERROR)
+        o->exec_status = exec_failure_status(status);
+    rl_make_error(err, status, "%s", buf + 1 + sizeof(status));
+    (void)TEMP_FAILURE_RETRY(waitpid(c->pid, NULL, 0));
+    return -1;
+}
+
 int
 rl_container_run(struct rl_spec *spec, struct rl_container_opts *o, int *ret_status,
                  rl_error_t *err)
@@ -1185,23 +1205,11 @@ rl_container_run(struct rl_spec *spec, struct rl_container_opts *o, int *ret_sta
         rl_make_error(err, errno, "start the container process");
         goto out_kill;
     }
-    {
-        /* EOF means the exec happened (the socket is close-on-exec). */
-        char buf[4200];
-        ssize_t n = TEMP_FAILURE_RETRY(recv(c.sock, buf, sizeof(buf) - 1, 0));
-        if (n > (ssize_t)sizeof(int32_t) && (buf[0] == MSG_EXEC_ERROR || buf[0] == MSG_ERROR)) {
-            int32_t status;
-            buf[n] = '\0';
-            memcpy(&status, buf + 1, sizeof(status));
-            if (buf[0] == MSG_EXEC_ERROR)
-                o->exec_status = exec_failure_status(status);
-            rl_make_error(err, status, "%s", buf + 1 + sizeof(status));
-            (void)TEMP_FAILURE_RETRY(waitpid(c.pid, NULL, 0));
-            created_release(&c);
-            goto out_state;
-        }
-        run_hooks_warn(spec, o, c.pid, "poststart");
+    if (wait_exec(&c, o, err) < 0) {
+        created_release(&c);
+        goto out_state;
     }
+    run_hooks_warn(spec, o, c.pid, "poststart");
     if (o->detach) {
         created_release(&c);
         sigprocmask(SIG_SETMASK, &oldmask, NULL);
@@ -1476,19 +1484,8 @@ rl_container_exec(const char *root, const char *id, struct rl_process *p,
         rl_make_error(err, errno, "pidfd_open");
         goto out_release;
     }
-    {
-        char buf[4200];
-        ssize_t n = TEMP_FAILURE_RETRY(recv(c.sock, buf, sizeof(buf) - 1, 0));
-        if (n > 0 && buf[0] == MSG_EXEC_ERROR) {
-            int32_t status;
-            buf[n] = '\0';
-            memcpy(&status, buf + 1, sizeof(status));
-            o->exec_status = exec_failure_status(status);
-            rl_make_error(err, status, "%s", buf + 1 + sizeof(status));
-            (void)TEMP_FAILURE_RETRY(waitpid(c.pid, NULL, 0));
-            goto out_release;
-        }
-    }
+    if (wait_exec(&c, o, err) < 0)
+        goto out_release;
     if (o->pid_file && write_pid_file(o->pid_file, c.pid, err) < 0)
         goto out_kill;
     if (c.master >= 0 && o->console_socket

@@ -398,9 +398,6 @@ parse_caps(json_t *process, struct rl_process *p, rl_error_t *err)
     return 0;
 }
 
-/* process is shared by config.json and `rl oci exec --process FILE`. */
-int rl_spec_parse_process(json_t *process, bool need_args, struct rl_process *p, rl_error_t *err);
-
 int
 rl_spec_parse_process(json_t *process, bool need_args, struct rl_process *p, rl_error_t *err)
 {
@@ -668,8 +665,8 @@ rl_spec_load(const char *bundle, struct rl_spec **ret_spec, rl_error_t *err)
     return rl_spec_parse(text, len, bundle, ret_spec, err);
 }
 
-static void
-process_free(struct rl_process *p)
+void
+rl_process_release(struct rl_process *p)
 {
     free(p->additional_gids);
     rl_strv_free(p->args);
@@ -691,7 +688,7 @@ rl_spec_free(struct rl_spec *spec)
     free(spec->root_path);
     free(spec->hostname);
     free(spec->domainname);
-    process_free(&spec->process);
+    rl_process_release(&spec->process);
     for (size_t i = 0; i < spec->n_mounts; i++) {
         free(spec->mounts[i].destination);
         free(spec->mounts[i].type);

@@ -104,6 +104,11 @@ int rl_spec_parse(const char *text, size_t len, const char *bundle, struct rl_sp
                   rl_error_t *err);
 int rl_spec_load(const char *bundle, struct rl_spec **ret_spec, rl_error_t *err);
 void rl_spec_free(struct rl_spec *spec);
+/* The "process" object, shared by config.json and `rl oci exec --process FILE`. NEED_ARGS:
+ * args must be there and non-empty. */
+int rl_spec_parse_process(json_t *process, bool need_args, struct rl_process *p, rl_error_t *err);
+/* Free what P holds (not P itself). */
+void rl_process_release(struct rl_process *p);
 #define cleanup_spec __attribute__((cleanup(rl_spec_freep)))
 void rl_spec_freep(struct rl_spec **spec);
 
