@@ -80,3 +80,49 @@ _ns_detached() {
     run_rl oci run --bundle "$b" "$id"
     assert "$output" !~ "secret" "the file is masked"
 }
+
+@test "oci ps: the container's processes, as a table or json" {
+    local b=$BATS_TEST_TMPDIR/b id=c-$(safename)
+    make_bundle "$b"
+    bundle_args "$b" /bin/sh -c '/bin/rl-testinit sleep 60 & exec /bin/rl-testinit sleep 60'
+    timeout 30 "$RL" --root "$RL_ROOT" oci run --detach --bundle "$b" "$id" </dev/null >/dev/null 2>&1 \
+        || die "detached run failed"
+    local pid
+    pid=$("$RL" --root "$RL_ROOT" oci state "$id" | jq -r .pid)
+    # The background child may take a moment to appear.
+    local i n=0
+    for i in $(seq 50); do
+        run_rl oci ps --format json "$id"
+        n=$(jq length <<<"$output")
+        [ "$n" -ge 2 ] && break
+        sleep 0.1
+    done
+    assert "$n" -eq 2 "two processes"
+    assert "$(jq ".[] | select(. == $pid)" <<<"$output")" == "$pid" "the init is listed"
+    run_rl oci ps "$id"
+    assert "${lines[0]}" =~ "PID +CMD" "table header"
+    assert "$output" =~ "rl-testinit sleep 60" "commands shown"
+    run_rl oci kill --all "$id" KILL
+    run_rl oci delete --force "$id"
+    run_rl 125 oci ps "$id"
+    assert "$output" =~ "does not exist" "gone"
+}
+
+@test "oci kill --all without a pid namespace signals only the container's processes" {
+    local b=$BATS_TEST_TMPDIR/b id=c-$(safename)
+    make_bundle "$b"
+    bundle_set "$b" '.linux.namespaces |= map(select(.type != "pid"))
+        | .mounts |= map(select(.destination != "/proc"))'
+    bundle_args "$b" /bin/rl-testinit sleep 60
+    # A process of the same user outside the container, in the same pid namespace.
+    sleep 120 &
+    local bystander=$!
+    timeout 30 "$RL" --root "$RL_ROOT" oci run --detach --bundle "$b" "$id" </dev/null >/dev/null 2>&1 \
+        || die "detached run failed"
+    run_rl oci ps --format json "$id"
+    assert "$(jq length <<<"$output")" -eq 1 "only the container's own process"
+    run_rl oci kill --all "$id" KILL
+    run_rl oci delete --force "$id"
+    kill -0 "$bystander" || die "kill --all reached a process outside the container"
+    kill "$bystander"
+}

@@ -30,6 +30,7 @@ static int oci_delete(struct oci_ctx *c, int argc, char **argv, rl_error_t *err)
 static int oci_exec(struct oci_ctx *c, int argc, char **argv, rl_error_t *err);
 static int oci_list(struct oci_ctx *c, int argc, char **argv, rl_error_t *err);
 static int oci_features(struct oci_ctx *c, int argc, char **argv, rl_error_t *err);
+static int oci_ps(struct oci_ctx *c, int argc, char **argv, rl_error_t *err);
 
 static const struct {
     const char *name;
@@ -81,6 +82,8 @@ static const struct {
     { "list", oci_list, "List containers", "[OPTIONS]",
       "  -f, --format FORMAT   table (default) or json\n"
       "  -q, --quiet           print only ids\n" },
+    { "ps", oci_ps, "List the processes of a running container", "[OPTIONS] ID",
+      "  -f, --format FORMAT   table (default: PID and command) or json (an array of pids)\n" },
     { "features", oci_features, "Print the features rl supports, as runtime-spec JSON", "", "" },
 };
 
@@ -699,6 +702,67 @@ oci_list(struct oci_ctx *c, int argc, char **argv, rl_error_t *err)
         free(text);
     }
     json_decref(arr);
+    return 0;
+}
+
+/* The command line of PID, spaces between the arguments. */
+static char *
+proc_cmdline(pid_t pid)
+{
+    cleanup_free char *path = xasprintf("/proc/%d/cmdline", (int)pid);
+    char *text = NULL;
+    size_t len = 0;
+
+    if (rl_read_file(path, 65536, &text, &len, NULL) < 0 || len == 0) {
+        free(text);
+        return xstrdup("");
+    }
+    for (size_t i = 0; i + 1 < len; i++)
+        if (text[i] == '\0')
+            text[i] = ' ';
+    return text;
+}
+
+static int
+oci_ps(struct oci_ctx *c, int argc, char **argv, rl_error_t *err)
+{
+    static const struct option opts[] = { { "format", required_argument, NULL, 'f' },
+                                          { NULL, 0, NULL, 0 } };
+    cleanup_state struct rl_state *st = NULL;
+    cleanup_free pid_t *pids = NULL;
+    bool json = false;
+    size_t n = 0;
+    int opt;
+
+    while ((opt = getopt_long(argc, argv, "+f:", opts, NULL)) != -1) {
+        if (opt != 'f')
+            return bad_option("ps", argc, argv, err);
+        if (strcmp(optarg, "json") == 0)
+            json = true;
+        else if (strcmp(optarg, "table") != 0)
+            return rl_make_error(err, 0, "oci ps: --format: unknown format '%s': use table or json",
+                                 optarg);
+    }
+    if (want_args("ps", argc, 1, 1, err) < 0)
+        return -1;
+    if (rl_state_read(c->root, argv[optind], &st, err) < 0)
+        return -1;
+    if (rl_state_status(c->root, st) == RL_STATUS_STOPPED)
+        return rl_make_error(err, 0, "container '%s' is not running", st->id);
+    if (rl_container_pids(st, &pids, &n, err) < 0)
+        return -1;
+    if (json) {
+        printf("[");
+        for (size_t i = 0; i < n; i++)
+            printf("%s%d", i ? "," : "", (int)pids[i]);
+        printf("]\n");
+        return 0;
+    }
+    printf("%-8s %s\n", "PID", "CMD");
+    for (size_t i = 0; i < n; i++) {
+        cleanup_free char *cmd = proc_cmdline(pids[i]);
+        printf("%-8d %s\n", (int)pids[i], cmd);
+    }
     return 0;
 }
 

@@ -6,7 +6,7 @@
 _rl_verbs="oci info doctor version help"
 _rl_global_opts="--root --log --log-format --log-level --debug --help --version"
 _rl_oci_opts="--root --log --log-format --debug --systemd-cgroup --rootless --help"
-_rl_oci_verbs="spec create start run state kill delete exec list features"
+_rl_oci_verbs="spec create start run state kill delete exec list ps features"
 
 # _rl_oci_flags VERB: the options of `rl oci VERB`.
 _rl_oci_flags() {
@@ -20,6 +20,7 @@ _rl_oci_flags() {
     exec) echo "-p --process -t --tty -d --detach -e --env --cwd -u --user -g --additional-gids
                -c --cap --no-new-privs --console-socket --pid-file --preserve-fds" ;;
     list) echo "-f --format -q --quiet" ;;
+    ps) echo "-f --format" ;;
     esac
     echo "--help"
 }
@@ -43,7 +44,7 @@ _rl_complete_value() {
     --log-format) mapfile -t COMPREPLY < <(compgen -W "text json" -- "$cur") ;;
     --log-level) mapfile -t COMPREPLY < <(compgen -W "error warning info debug" -- "$cur") ;;
     -f | --format)
-        if [ "$verb" = list ]; then
+        if [ "$verb" = list ] || [ "$verb" = ps ]; then
             mapfile -t COMPREPLY < <(compgen -W "table json" -- "$cur")
         else
             mapfile -t COMPREPLY < <(compgen -W "text json" -- "$cur")
@@ -109,7 +110,7 @@ _rl_oci_complete() {
         return
     fi
     case "$verb" in
-    start | state | delete | kill | exec)
+    start | state | delete | kill | exec | ps)
         if [ "$npos" -eq 0 ]; then
             mapfile -t COMPREPLY < <(compgen -W "$(_rl_ids "$root")" -- "$cur")
         elif [ "$verb" = kill ] && [ "$npos" -eq 1 ]; then

@@ -1237,33 +1237,94 @@ out_state:
     return ret;
 }
 
-/* Every process in the container's pid namespace, for `kill --all`. */
-static int
-signal_all(const struct rl_state *st, int sig, rl_error_t *err)
+static pid_t
+parent_of(pid_t pid)
+{
+    char path[64], buf[512];
+    cleanup_close int fd = -1;
+    char *p;
+    int ppid = 0;
+    ssize_t n;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    n = TEMP_FAILURE_RETRY(read(fd, buf, sizeof(buf) - 1));
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    p = strrchr(buf, ')');
+    if (p == NULL || sscanf(p + 1, " %*c %d", &ppid) != 1)
+        return 0;
+    return (pid_t)ppid;
+}
+
+/* The container's processes: every process of its pid namespace when it has its own, else
+ * its init and that process's descendants (never the rest of a shared namespace). */
+int
+rl_container_pids(const struct rl_state *st, pid_t **ret, size_t *ret_n, rl_error_t *err)
 {
     cleanup_free char *nspath = xasprintf("/proc/%d/ns/pid", (int)st->pid);
+    cleanup_free pid_t *all = NULL, *pids = NULL;
     cleanup_dir DIR *d = NULL;
+    size_t n_all = 0, n = 0;
+    struct stat ns, self;
     struct dirent *de;
-    struct stat ns;
+    bool own_ns;
 
     if (stat(nspath, &ns) < 0)
-        return rl_make_error(err, errno, "stat '%s'", nspath);
+        return rl_make_error(err, errno == ENOENT ? ESRCH : errno, "container '%s' is not running",
+                             st->id);
+    own_ns = stat("/proc/self/ns/pid", &self) < 0 || self.st_ino != ns.st_ino
+             || self.st_dev != ns.st_dev;
     d = opendir("/proc");
     if (d == NULL)
         return rl_make_error(err, errno, "open /proc");
     while ((de = readdir(d)) != NULL) {
         long long pid;
-        char p[64];
-        struct stat s;
         if (!rl_parse_ll(de->d_name, 1, INT32_MAX, &pid))
             continue;
-        snprintf(p, sizeof(p), "/proc/%lld/ns/pid", pid);
-        if (stat(p, &s) == 0 && s.st_ino == ns.st_ino && s.st_dev == ns.st_dev) {
-            int fd = rl_pidfd_open((pid_t)pid, 0);
-            if (fd >= 0) {
-                (void)rl_pidfd_send_signal(fd, sig, NULL, 0);
-                close(fd);
+        all = xrealloc(all, (n_all + 1) * sizeof(pid_t));
+        all[n_all++] = (pid_t)pid;
+    }
+    pids = xzalloc((n_all + 1) * sizeof(pid_t));
+    for (size_t i = 0; i < n_all; i++) {
+        bool in = false;
+        if (own_ns) {
+            char p[64];
+            struct stat s;
+            snprintf(p, sizeof(p), "/proc/%d/ns/pid", (int)all[i]);
+            in = stat(p, &s) == 0 && s.st_ino == ns.st_ino && s.st_dev == ns.st_dev;
+        } else {
+            /* Walk up the parents: at most a few hundred steps to pid 1. */
+            pid_t cur = all[i];
+            for (int depth = 0; cur > 1 && depth < 4096 && !in; depth++) {
+                in = cur == st->pid;
+                cur = parent_of(cur);
             }
+        }
+        if (in)
+            pids[n++] = all[i];
+    }
+    *ret_n = n;
+    *ret = steal_pointer(&pids);
+    return 0;
+}
+
+static int
+signal_all(const struct rl_state *st, int sig, rl_error_t *err)
+{
+    cleanup_free pid_t *pids = NULL;
+    size_t n = 0;
+
+    if (rl_container_pids(st, &pids, &n, err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        int fd = rl_pidfd_open(pids[i], 0);
+        if (fd >= 0) {
+            (void)rl_pidfd_send_signal(fd, sig, NULL, 0);
+            close(fd);
         }
     }
     return 0;

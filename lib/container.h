@@ -30,6 +30,8 @@ int rl_container_delete(const char *root, const char *id, bool force, rl_error_t
 /* `exec`: run PROCESS in the namespaces of a running container. */
 int rl_container_exec(const char *root, const char *id, struct rl_process *process,
                       struct rl_container_opts *o, int *ret_status, rl_error_t *err);
+/* The processes of a running container (for `ps` and `kill --all`). */
+int rl_container_pids(const struct rl_state *st, pid_t **ret, size_t *ret_n, rl_error_t *err);
 /* The container's config (a copy kept in its state directory). */
 int rl_container_load_spec(const char *root, const char *id, struct rl_spec **ret, rl_error_t *err);
 
