@@ -23,17 +23,6 @@ _run_subid() {
         '($1 == name || $1 == uid) { print $2, $3; exit }' "$1"
 }
 
-# _run_gone PID: PID has exited (gone, or a zombie that nobody reaped yet), within 10 s.
-_run_gone() {
-    local pid=$1 i st
-    for ((i = 0; i < 100; i++)); do
-        st=$(awk '{ sub(/.*\) /, ""); print $1 }' "/proc/$pid/stat" 2>/dev/null) || return 0
-        [ -z "$st" ] || [ "$st" = Z ] || [ "$st" = X ] && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
 # _run_nothing_left: no container in $RL_ROOT, no state directory left.
 _run_nothing_left() {
     run_rl oci list -q
@@ -288,7 +277,7 @@ _run_nothing_left() {
     run_rl oci kill "$id" KILL
     wait_for_state "$id" stopped
     run_rl oci delete "$id"
-    _run_gone "$pid" || die "pid $pid still runs after kill and delete"
+    wait_pid_gone "$pid" || die "pid $pid still runs after kill and delete"
     _run_nothing_left
 }
 

@@ -27,17 +27,6 @@ _lc_pid() {
     jq -r .pid <<<"$output"
 }
 
-# _lc_gone PID: PID has exited (gone, or a zombie not reaped yet), within 10 s.
-_lc_gone() {
-    local pid=$1 i st
-    for ((i = 0; i < 100; i++)); do
-        st=$(awk '{ sub(/.*\) /, ""); print $1 }' "/proc/$pid/stat" 2>/dev/null) || return 0
-        [ -z "$st" ] || [ "$st" = Z ] || [ "$st" = X ] && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
 # _lc_wait_output ID REGEX [N]: wait until N (default 1) lines of the container's output
 # (from _lc_create) match REGEX.
 _lc_wait_output() {
@@ -109,7 +98,7 @@ _lc_nothing_left() {
     wait_for_state "$id" stopped
     run_rl oci state "$id"
     assert "$(jq -r .pid <<<"$output")" == "0" "a stopped container has pid 0"
-    _lc_gone "$pid" || die "pid $pid still runs"
+    wait_pid_gone "$pid" || die "pid $pid still runs"
     run_rl oci list -q
     assert "$output" == "$id" "a stopped container is still listed"
 
@@ -137,7 +126,7 @@ _lc_nothing_left() {
     local pid
     pid=$(_lc_pid "$id")
     run_rl oci delete --force "$id"
-    _lc_gone "$pid" || die "pid $pid still runs after delete --force"
+    wait_pid_gone "$pid" || die "pid $pid still runs after delete --force"
     run_rl 125 oci state "$id"
     assert "$output" =~ "does not exist" "deleted"
 
@@ -163,7 +152,7 @@ _lc_nothing_left() {
     local pid
     pid=$(_lc_pid "$id")
     run_rl oci delete "$id"
-    _lc_gone "$pid" || die "the created container's process $pid still runs"
+    wait_pid_gone "$pid" || die "the created container's process $pid still runs"
     [ ! -e "$b/rootfs/tmp/should-not-run" ] || die "the process ran although never started"
     _lc_nothing_left
 }
@@ -234,7 +223,7 @@ _lc_nothing_left() {
     run_rl oci kill --all "$id" TERM
     wait_for_state "$id" stopped
     for p in "${children[@]}"; do
-        _lc_gone "$p" || die "process $p of the container survived kill --all"
+        wait_pid_gone "$p" || die "process $p of the container survived kill --all"
     done
     assert "$(cat "$BATS_TEST_TMPDIR/$id.out")" =~ "done" "sh saw its children die"
     run_rl oci delete "$id"
@@ -360,7 +349,7 @@ _lc_nothing_left() {
         "in the container's mount namespace"
 
     run_rl oci delete --force "$id"
-    _lc_gone "$pid" || die "the exec'd process $pid survived delete --force"
+    wait_pid_gone "$pid" || die "the exec'd process $pid survived delete --force"
     _lc_nothing_left
 }
 
@@ -573,7 +562,7 @@ EOF
     n=$(grep -lsxzF "RL_TEST_MARK=$RL_TEST_MARK" /proc/[0-9]*/environ | wc -l)
     assert "$n" -ge 3 "the container's processes carry the test's mark"
     run_rl oci delete --force "$id"
-    _lc_gone "$pid" || die "pid $pid survived"
+    wait_pid_gone "$pid" || die "pid $pid survived"
     local i
     for ((i = 0; i < 50; i++)); do
         n=$(grep -lsxzF "RL_TEST_MARK=$RL_TEST_MARK" /proc/[0-9]*/environ \

@@ -186,6 +186,17 @@ wait_for_state() {
     die "timed out after ${timeout}s waiting for container $id to be '$want' (last: '$got')"
 }
 
+# wait_pid_gone PID: PID has exited (gone, or a zombie that nobody reaped yet), within 10 s.
+wait_pid_gone() {
+    local pid=$1 i st
+    for ((i = 0; i < 100; i++)); do
+        st=$(awk '{ sub(/.*\) /, ""); print $1 }' "/proc/$pid/stat" 2>/dev/null) || return 0
+        [ -z "$st" ] || [ "$st" = Z ] || [ "$st" = X ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
 # ---------------------------------------------------------------- setup and leaks
 
 basic_setup() {

@@ -1240,22 +1240,11 @@ out_state:
 static pid_t
 parent_of(pid_t pid)
 {
-    char path[64], buf[512];
-    cleanup_close int fd = -1;
-    char *p;
+    char buf[1024];
+    const char *p = rl_proc_stat_fields(pid, buf, sizeof(buf));
     int ppid = 0;
-    ssize_t n;
 
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    n = TEMP_FAILURE_RETRY(read(fd, buf, sizeof(buf) - 1));
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
-    p = strrchr(buf, ')');
-    if (p == NULL || sscanf(p + 1, " %*c %d", &ppid) != 1)
+    if (p == NULL || sscanf(p, "%*c %d", &ppid) != 1)
         return 0;
     return (pid_t)ppid;
 }

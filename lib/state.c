@@ -154,11 +154,10 @@ rl_state_freep(struct rl_state **st)
     rl_state_free(*st);
 }
 
-unsigned long long
-rl_proc_start_time(pid_t pid)
+const char *
+rl_proc_stat_fields(pid_t pid, char *buf, size_t size)
 {
-    char path[64], buf[1024];
-    unsigned long long start = 0;
+    char path[64];
     cleanup_close int fd = -1;
     char *p;
     ssize_t n;
@@ -166,17 +165,26 @@ rl_proc_start_time(pid_t pid)
     snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return 0;
-    n = TEMP_FAILURE_RETRY(read(fd, buf, sizeof(buf) - 1));
+        return NULL;
+    n = TEMP_FAILURE_RETRY(read(fd, buf, size - 1));
     if (n <= 0)
-        return 0;
+        return NULL;
     buf[n] = '\0';
     /* The command name may hold spaces and parentheses: fields start after the last ')'. */
     p = strrchr(buf, ')');
     if (p == NULL || p[1] == '\0')
-        return 0;
-    p += 2;
-    if (p[0] == 'Z' || p[0] == 'X')
+        return NULL;
+    return p + 2;
+}
+
+unsigned long long
+rl_proc_start_time(pid_t pid)
+{
+    char buf[1024];
+    const char *p = rl_proc_stat_fields(pid, buf, sizeof(buf));
+    unsigned long long start = 0;
+
+    if (p == NULL || p[0] == 'Z' || p[0] == 'X')
         return 0;
     for (int field = 3; field < 22 && p; field++) {
         p = strchr(p, ' ');

@@ -45,6 +45,9 @@ enum rl_status rl_state_status(const char *root, const struct rl_state *st);
 const char *rl_status_name(enum rl_status s);
 /* The spec's state JSON: ociVersion, id, status, pid, bundle, annotations (+ created, owner). */
 json_t *rl_state_to_json(const char *root, const struct rl_state *st);
+/* The fields of /proc/PID/stat after the command name (state, ppid, ...), read into BUF;
+ * NULL when the process is gone. */
+const char *rl_proc_stat_fields(pid_t pid, char *buf, size_t size);
 /* Field 22 of /proc/PID/stat, 0 when the process is gone. */
 unsigned long long rl_proc_start_time(pid_t pid);
 /* An open pidfd for ST's process, refusing a pid that now names another process. */
