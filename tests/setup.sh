@@ -50,7 +50,7 @@ LOGS=$BUILD_DIR/logs
 PACKAGES=(
     # build
     autoconf automake pkg-config gcc make libc6-dev libcap-dev libseccomp-dev libjansson-dev
-    git
+    libssl-dev git
     # tests
     bats jq uidmap busybox-static clang-format iproute2 util-linux procps crun bubblewrap
     hyperfine shellcheck python3

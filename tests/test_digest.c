@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "../image/digest.h"
+#include "digest.h"
 #include "tap.h"
 
 #define SHA256_EMPTY "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"

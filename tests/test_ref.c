@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "../image/ref.h"
+#include "ref.h"
 #include "tap.h"
 
 #define D64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
