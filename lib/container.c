@@ -1015,6 +1015,23 @@ fail:
     return -1;
 }
 
+/* Lock container ID for a change and read its state and status; returns the lock's fd. */
+static int
+lock_and_read(const char *root, const char *id, struct rl_state **ret_st, enum rl_status *ret_s,
+              rl_error_t *err)
+{
+    cleanup_close int lock = rl_state_lock(root, id, err);
+    struct rl_state *st = NULL;
+
+    if (lock < 0)
+        return -1;
+    if (rl_state_read(root, id, &st, err) < 0)
+        return -1;
+    *ret_s = rl_state_status(root, st);
+    *ret_st = st;
+    return steal_fd(&lock);
+}
+
 /* Hooks of a container known only by its state: its config is the copy in the state dir. */
 static void
 stage_hooks(const char *root, const struct rl_state *st, const char *stage)
@@ -1039,12 +1056,9 @@ rl_container_start(const char *root, const char *id, rl_error_t *err)
     cleanup_close int fd = -1;
     enum rl_status s;
 
-    lock = rl_state_lock(root, id, err);
+    lock = lock_and_read(root, id, &st, &s, err);
     if (lock < 0)
         return -1;
-    if (rl_state_read(root, id, &st, err) < 0)
-        return -1;
-    s = rl_state_status(root, st);
     if (s != RL_STATUS_CREATED)
         return rl_make_error(err, EINVAL, "container '%s' is %s, not created", id,
                              rl_status_name(s));
@@ -1355,12 +1369,9 @@ rl_container_delete(const char *root, const char *id, bool force, rl_error_t *er
     cleanup_close int lock = -1;
     enum rl_status s;
 
-    lock = rl_state_lock(root, id, err);
+    lock = lock_and_read(root, id, &st, &s, err);
     if (lock < 0)
         return -1;
-    if (rl_state_read(root, id, &st, err) < 0)
-        return -1;
-    s = rl_state_status(root, st);
     if (s == RL_STATUS_RUNNING && !force)
         return rl_make_error(err, EBUSY, "container '%s' is running: stop it first or use --force",
                              id);
