@@ -102,6 +102,8 @@ _ns_detached() {
     run_rl oci ps "$id"
     assert "${lines[0]}" =~ "PID +CMD" "table header"
     assert "$output" =~ "rl-testinit sleep 60" "commands shown"
+    run_rl 125 oci ps --format yaml "$id"
+    assert "$output" =~ "unknown format 'yaml'" "bad format"
     run_rl oci kill --all "$id" KILL
     run_rl oci delete --force "$id"
     run_rl 125 oci ps "$id"

@@ -148,6 +148,17 @@ want_args(const char *verb, int argc, int min, int max, rl_error_t *err)
     return 0;
 }
 
+/* --format table|json of list and ps. */
+static int
+parse_format(const char *verb, const char *arg, bool *ret_json, rl_error_t *err)
+{
+    if (strcmp(arg, "json") != 0 && strcmp(arg, "table") != 0)
+        return rl_make_error(err, 0, "oci %s: --format: unknown format '%s': use table or json",
+                             verb, arg);
+    *ret_json = strcmp(arg, "json") == 0;
+    return 0;
+}
+
 static int
 parse_count(const char *opt, const char *s, int *ret, rl_error_t *err)
 {
@@ -661,11 +672,8 @@ oci_list(struct oci_ctx *c, int argc, char **argv, rl_error_t *err)
 
     while ((opt = getopt_long(argc, argv, "+f:q", opts, NULL)) != -1) {
         if (opt == 'f') {
-            if (strcmp(optarg, "json") == 0)
-                json = true;
-            else if (strcmp(optarg, "table") != 0)
-                return rl_make_error(
-                    err, 0, "oci list: --format: unknown format '%s': use table or json", optarg);
+            if (parse_format("list", optarg, &json, err) < 0)
+                return -1;
         } else if (opt == 'q') {
             quiet = true;
         } else {
@@ -737,11 +745,8 @@ oci_ps(struct oci_ctx *c, int argc, char **argv, rl_error_t *err)
     while ((opt = getopt_long(argc, argv, "+f:", opts, NULL)) != -1) {
         if (opt != 'f')
             return bad_option("ps", argc, argv, err);
-        if (strcmp(optarg, "json") == 0)
-            json = true;
-        else if (strcmp(optarg, "table") != 0)
-            return rl_make_error(err, 0, "oci ps: --format: unknown format '%s': use table or json",
-                                 optarg);
+        if (parse_format("ps", optarg, &json, err) < 0)
+            return -1;
     }
     if (want_args("ps", argc, 1, 1, err) < 0)
         return -1;
