@@ -50,10 +50,10 @@ LOGS=$BUILD_DIR/logs
 PACKAGES=(
     # build
     autoconf automake pkg-config gcc make libc6-dev libcap-dev libseccomp-dev libjansson-dev
-    libssl-dev git
+    libssl-dev libcurl4-openssl-dev libarchive-dev zlib1g-dev libzstd-dev git
     # tests
     bats jq uidmap busybox-static clang-format iproute2 util-linux procps crun bubblewrap
-    hyperfine shellcheck python3
+    hyperfine shellcheck python3 docker-registry skopeo umoci zstd apache2-utils curl
 )
 
 ALL_STEPS=(deps user build unit bats-user bats-root format lint asan)
