@@ -179,19 +179,10 @@ idmaps_release(struct idmaps *m)
     free(m->gids);
 }
 
-static bool
-helper_usable(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && (st.st_mode & S_ISUID || access(path, X_OK) == 0);
-}
-
 static int
 compute_idmaps(const struct rl_spec *spec, struct idmaps *m, rl_error_t *err)
 {
     cleanup_free struct rl_subid_range *subu = NULL, *subg = NULL;
-    struct passwd *pw = getpwuid(geteuid());
-    const char *name = pw ? pw->pw_name : NULL;
     size_t nu = 0, ng = 0;
     uid_t uid = geteuid();
     gid_t gid = getegid();
@@ -201,50 +192,28 @@ compute_idmaps(const struct rl_spec *spec, struct idmaps *m, rl_error_t *err)
         return rl_make_error(err, 0, "config.json: linux.%s: missing while linux.%s is set",
                              spec->n_uid_mappings ? "gidMappings" : "uidMappings",
                              spec->n_uid_mappings ? "uidMappings" : "gidMappings");
+    if (spec->n_uid_mappings == 0)
+        return rl_idmap_caller(&m->uids, &m->n_uids, &m->gids, &m->n_gids, NULL, err);
     if (uid != 0) {
+        struct passwd *pw = getpwuid(uid);
+        const char *name = pw ? pw->pw_name : NULL;
+
         if (rl_subid_read("/etc/subuid", name, uid, &subu, &nu, err) < 0
-            || rl_subid_read("/etc/subgid", name, uid, &subg, &ng, err) < 0)
+            || rl_subid_read("/etc/subgid", name, uid, &subg, &ng, err) < 0
+            || rl_idmap_check(spec->uid_mappings, spec->n_uid_mappings, uid, subu, nu,
+                              "config.json: linux.uidMappings", err)
+                   < 0
+            || rl_idmap_check(spec->gid_mappings, spec->n_gid_mappings, gid, subg, ng,
+                              "config.json: linux.gidMappings", err)
+                   < 0)
             return -1;
     }
-    if (spec->n_uid_mappings) {
-        if (uid != 0
-            && (rl_idmap_check(spec->uid_mappings, spec->n_uid_mappings, uid, subu, nu,
-                               "config.json: linux.uidMappings", err)
-                    < 0
-                || rl_idmap_check(spec->gid_mappings, spec->n_gid_mappings, gid, subg, ng,
-                                  "config.json: linux.gidMappings", err)
-                       < 0))
-            return -1;
-        m->uids = xzalloc(spec->n_uid_mappings * sizeof(*m->uids));
-        memcpy(m->uids, spec->uid_mappings, spec->n_uid_mappings * sizeof(*m->uids));
-        m->n_uids = spec->n_uid_mappings;
-        m->gids = xzalloc(spec->n_gid_mappings * sizeof(*m->gids));
-        memcpy(m->gids, spec->gid_mappings, spec->n_gid_mappings * sizeof(*m->gids));
-        m->n_gids = spec->n_gid_mappings;
-        return 0;
-    }
-    if (uid == 0) {
-        /* Real root without a map in the config: the identity map of the first 2^32-1 ids. */
-        m->uids = xzalloc(sizeof(*m->uids));
-        m->gids = xzalloc(sizeof(*m->gids));
-        m->uids[0] = (struct rl_idmap_range){ 0, 0, UINT32_MAX };
-        m->gids[0] = (struct rl_idmap_range){ 0, 0, UINT32_MAX };
-        m->n_uids = m->n_gids = 1;
-        return 0;
-    }
-    if (nu == 0 || ng == 0 || !helper_usable(NEWUIDMAP_PATH) || !helper_usable(NEWGIDMAP_PATH)) {
-        if (nu == 0 || ng == 0)
-            rl_warning("no subordinate ids for '%s' in /etc/subuid and /etc/subgid: mapping only "
-                       "your own id (fix: sudo usermod --add-subuids 100000-165535 "
-                       "--add-subgids 100000-165535 %s)",
-                       name ? name : "you", name ? name : "$USER");
-        else
-            rl_warning("newuidmap/newgidmap not found: mapping only your own id (fix: sudo "
-                       "apt-get install uidmap)");
-        nu = ng = 0;
-    }
-    rl_idmap_default(uid, subu, nu, &m->uids, &m->n_uids);
-    rl_idmap_default(gid, subg, ng, &m->gids, &m->n_gids);
+    m->uids = xzalloc(spec->n_uid_mappings * sizeof(*m->uids));
+    memcpy(m->uids, spec->uid_mappings, spec->n_uid_mappings * sizeof(*m->uids));
+    m->n_uids = spec->n_uid_mappings;
+    m->gids = xzalloc(spec->n_gid_mappings * sizeof(*m->gids));
+    memcpy(m->gids, spec->gid_mappings, spec->n_gid_mappings * sizeof(*m->gids));
+    m->n_gids = spec->n_gid_mappings;
     return 0;
 }
 

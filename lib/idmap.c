@@ -1,8 +1,12 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <pwd.h>
+#include <sched.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "fs.h"
@@ -287,4 +291,117 @@ rl_idmap_write(pid_t pid, const struct rl_idmap_range *uids, size_t n_uids,
     if (hu.pid > 0 && finish_helper(&hu, ret < 0 ? &tmp : err) < 0 && ret == 0)
         ret = rl_error_wrap(err, "map uids");
     return ret;
+}
+
+static bool
+helper_usable(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && (st.st_mode & S_ISUID || access(path, X_OK) == 0);
+}
+
+int
+rl_idmap_caller(struct rl_idmap_range **ret_uids, size_t *ret_n_uids,
+                struct rl_idmap_range **ret_gids, size_t *ret_n_gids, bool *ret_single,
+                rl_error_t *err)
+{
+    cleanup_free struct rl_subid_range *subu = NULL, *subg = NULL;
+    uid_t uid = geteuid();
+    gid_t gid = getegid();
+    struct passwd *pw = getpwuid(uid);
+    const char *name = pw ? pw->pw_name : NULL;
+    size_t nu = 0, ng = 0;
+
+    if (uid == 0) {
+        /* Real root: the identity map of the first 2^32-1 ids. */
+        *ret_uids = xzalloc(sizeof(**ret_uids));
+        *ret_gids = xzalloc(sizeof(**ret_gids));
+        **ret_uids = (struct rl_idmap_range){ 0, 0, UINT32_MAX };
+        **ret_gids = (struct rl_idmap_range){ 0, 0, UINT32_MAX };
+        *ret_n_uids = *ret_n_gids = 1;
+        if (ret_single)
+            *ret_single = false;
+        return 0;
+    }
+    if (rl_subid_read("/etc/subuid", name, uid, &subu, &nu, err) < 0
+        || rl_subid_read("/etc/subgid", name, uid, &subg, &ng, err) < 0)
+        return -1;
+    if (nu == 0 || ng == 0 || !helper_usable(NEWUIDMAP_PATH) || !helper_usable(NEWGIDMAP_PATH)) {
+        if (nu == 0 || ng == 0)
+            rl_warning("no subordinate ids for '%s' in /etc/subuid and /etc/subgid: mapping only "
+                       "your own id (fix: sudo usermod --add-subuids 100000-165535 "
+                       "--add-subgids 100000-165535 %s)",
+                       name ? name : "you", name ? name : "$USER");
+        else
+            rl_warning("newuidmap/newgidmap not found: mapping only your own id (fix: sudo "
+                       "apt-get install uidmap)");
+        nu = ng = 0;
+    }
+    rl_idmap_default(uid, subu, nu, ret_uids, ret_n_uids);
+    rl_idmap_default(gid, subg, ng, ret_gids, ret_n_gids);
+    if (ret_single)
+        *ret_single = nu == 0;
+    return 0;
+}
+
+int
+rl_userns_enter(bool *ret_single, rl_error_t *err)
+{
+    cleanup_free struct rl_idmap_range *uids = NULL, *gids = NULL;
+    cleanup_close int sock0 = -1, sock1 = -1;
+    size_t n_uids = 0, n_gids = 0;
+    pid_t parent = getpid(), child;
+    int sv[2], status, ret = 0;
+    char c = 0;
+
+    if (ret_single)
+        *ret_single = false;
+    if (geteuid() == 0)
+        return 0;
+    if (rl_idmap_caller(&uids, &n_uids, &gids, &n_gids, ret_single, err) < 0)
+        return -1;
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+        return rl_make_error(err, errno, "socketpair");
+    sock0 = sv[0];
+    sock1 = sv[1];
+    /* The maps are written from outside the new namespace: by a child that stays behind, as
+     * the setuid helpers cannot work from inside a namespace that maps no one yet. */
+    child = fork();
+    if (child < 0)
+        return rl_make_error(err, errno, "fork");
+    if (child == 0) {
+        rl_error_t cerr = NULL;
+        close(sock0);
+        if (TEMP_FAILURE_RETRY(read(sock1, &c, 1)) != 1)
+            _exit(1);
+        if (rl_idmap_write(parent, uids, n_uids, gids, n_gids, &cerr) < 0) {
+            rl_error_send(sock1, &cerr);
+            _exit(1);
+        }
+        _exit(TEMP_FAILURE_RETRY(write(sock1, "k", 1)) == 1 ? 0 : 1);
+    }
+    close(steal_fd(&sock1));
+    if (unshare(CLONE_NEWUSER) < 0) {
+        ret = rl_make_error(err, errno, "create a user namespace");
+    } else if (TEMP_FAILURE_RETRY(write(sock0, "g", 1)) != 1) {
+        ret = rl_make_error(err, errno, "start the id map helper");
+    } else {
+        char buf[2];
+        ssize_t n = TEMP_FAILURE_RETRY(recv(sock0, buf, sizeof(buf), MSG_PEEK));
+        if (n == 1 && buf[0] == 'k')
+            ret = 0;
+        else if (n > 0 && rl_error_recv(sock0, err) < 0)
+            ret = -1;
+        else
+            ret = rl_make_error(err, 0, "the id map helper failed");
+    }
+    if (ret < 0)
+        close(steal_fd(&sock0)); /* lets the child's read end */
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (ret < 0)
+        return rl_error_wrap(err, "enter a user namespace");
+    if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+        return rl_make_error(err, errno, "enter a user namespace: become root in it");
+    return 0;
 }

@@ -33,6 +33,17 @@ int rl_idmap_check(const struct rl_idmap_range *map, size_t n, uid_t self,
  * (with setgroups "deny"); others go through newuidmap/newgidmap. */
 int rl_idmap_write(pid_t pid, const struct rl_idmap_range *uids, size_t n_uids,
                    const struct rl_idmap_range *gids, size_t n_gids, rl_error_t *err);
+/* The caller's default maps: its own id as 0 and its subordinate ranges; the identity map
+ * for real root. Without subids or helpers, only its own id, with one warning; then
+ * *RET_SINGLE (may be NULL) is true. */
+int rl_idmap_caller(struct rl_idmap_range **ret_uids, size_t *ret_n_uids,
+                    struct rl_idmap_range **ret_gids, size_t *ret_n_gids, bool *ret_single,
+                    rl_error_t *err);
+/* Move the calling process into a new user namespace with the caller's default maps and
+ * become root in it, so that files can be given the ids they have in images. Must be called
+ * before any thread is started. A no-op for real root. */
+int rl_userns_enter(bool *ret_single, rl_error_t *err);
+
 /* Map an id inside to the host (UINT32_MAX... returns -1 when unmapped). */
 long long rl_idmap_to_host(const struct rl_idmap_range *map, size_t n, uint32_t id);
 

@@ -43,8 +43,8 @@ rl_cleanup_dirp(void *p)
         (void)closedir(*d);
 }
 
-static void RL_NORETURN
-oom(void)
+void RL_NORETURN
+rl_oom(void)
 {
     static const char msg[] = "rl: out of memory\n";
     (void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
@@ -56,7 +56,7 @@ xmalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
     if (p == NULL)
-        oom();
+        rl_oom();
     return p;
 }
 
@@ -65,7 +65,7 @@ xzalloc(size_t n)
 {
     void *p = calloc(1, n ? n : 1);
     if (p == NULL)
-        oom();
+        rl_oom();
     return p;
 }
 
@@ -74,7 +74,7 @@ xrealloc(void *p, size_t n)
 {
     p = realloc(p, n ? n : 1);
     if (p == NULL)
-        oom();
+        rl_oom();
     return p;
 }
 
@@ -83,7 +83,7 @@ xstrdup(const char *s)
 {
     char *p = strdup(s);
     if (p == NULL)
-        oom();
+        rl_oom();
     return p;
 }
 
@@ -92,7 +92,7 @@ xstrndup(const char *s, size_t n)
 {
     char *p = strndup(s, n);
     if (p == NULL)
-        oom();
+        rl_oom();
     return p;
 }
 
@@ -107,7 +107,7 @@ xasprintf(const char *fmt, ...)
     r = vasprintf(&p, fmt, ap);
     va_end(ap);
     if (r < 0)
-        oom();
+        rl_oom();
     return p;
 }
 

@@ -55,6 +55,8 @@ steal_fd(int *fdp)
     return fd;
 }
 
+/* Print "rl: out of memory" and abort: allocation failures are not recoverable. */
+void RL_NORETURN rl_oom(void);
 void *xmalloc(size_t n);
 void *xzalloc(size_t n);
 void *xrealloc(void *p, size_t n);
