@@ -13,6 +13,15 @@ static int cmd_help(struct rl_globals *g, int argc, char **argv, rl_error_t *err
 static const struct rl_command commands[] = {
     { "oci", cmd_oci, "Run OCI bundles: the OCI runtime command line (create, start, run, ...)",
       "[OPTIONS] COMMAND [ARG...]", RL_CMD_RUNTIME },
+    { "pull", cmd_pull, "Pull images from a registry", "[OPTIONS] IMAGE [IMAGE...]", 0 },
+    { "images", cmd_images, "List images in the local store", "[OPTIONS] [REPOSITORY[:TAG]]", 0 },
+    { "rmi", cmd_rmi, "Remove images", "[OPTIONS] IMAGE [IMAGE...]", 0 },
+    { "tag", cmd_tag, "Give an image more names", "IMAGE NAME [NAME...]", 0 },
+    { "image", cmd_image, "Manage images (inspect, ls, prune, pull, rm, tag, exists)",
+      "COMMAND [OPTIONS] [ARG...]", 0 },
+    { "inspect", cmd_inspect, "Show an image's details", "[--format FORMAT] IMAGE [IMAGE...]", 0 },
+    { "login", cmd_login, "Log in to a registry", "[OPTIONS] REGISTRY", 0 },
+    { "logout", cmd_logout, "Log out of a registry", "[OPTIONS] REGISTRY", 0 },
     { "info", cmd_info, "Show the host's facts and rl's build features", "[--format text|json]",
       0 },
     { "doctor", cmd_doctor, "Check that this host and user can run rootless containers",
@@ -43,7 +52,8 @@ usage(FILE *out)
     for (const struct rl_command *c = commands; c->name; c++)
         fprintf(out, "  %-10s %s\n", c->name, c->summary);
     fprintf(out, "\nGlobal options:\n"
-                 "  --root DIR           state directory (default $XDG_RUNTIME_DIR/rl)\n"
+                 "  --root DIR           image store (default $XDG_DATA_HOME/rl); for 'rl oci',\n"
+                 "                       the state directory (default $XDG_RUNTIME_DIR/rl/oci)\n"
                  "  --log FILE           also write errors and warnings to FILE\n"
                  "  --log-format FORMAT  text or json, for --log\n"
                  "  --log-level LEVEL    error, warning (default), info or debug\n"

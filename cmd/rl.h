@@ -30,6 +30,14 @@ struct rl_command {
 extern int rl_exit_status;
 
 int cmd_oci(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
+int cmd_pull(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
+int cmd_images(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
+int cmd_rmi(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
+int cmd_tag(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
+int cmd_image(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
+int cmd_inspect(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
+int cmd_login(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
+int cmd_logout(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 int cmd_info(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 int cmd_doctor(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 int cmd_version(struct rl_globals *g, int argc, char **argv, rl_error_t *err);

@@ -20,8 +20,7 @@ struct rl_auth_challenge {
  * escapes, unquoted tokens, any case for the scheme and parameter names, spaces around
  * '=' and ','. Errors: "invalid WWW-Authenticate header 'X': <why>". A Bearer challenge
  * without a realm is an error. */
-int rl_auth_challenge_parse(const char *header, struct rl_auth_challenge *ret,
-                            rl_error_t *err);
+int rl_auth_challenge_parse(const char *header, struct rl_auth_challenge *ret, rl_error_t *err);
 void rl_auth_challenge_release(struct rl_auth_challenge *c);
 
 /* A token endpoint's JSON answer: "token" or "access_token" (either, token preferred), and
@@ -37,8 +36,7 @@ int rl_auth_token_parse(const char *buf, size_t len, char **ret_token, long *ret
  * "https://index.docker.io/v1/". Entries are {"auth": base64("user:password")}. Missing
  * files are skipped; an unreadable or malformed file is an error naming it.
  * Sets *RET_USER and *RET_PASSWORD (both NULL when nothing matches). */
-int rl_auth_lookup(const char *registry, char **ret_user, char **ret_password,
-                   rl_error_t *err);
+int rl_auth_lookup(const char *registry, char **ret_user, char **ret_password, rl_error_t *err);
 
 /* The file rl login writes: $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json
  * (when XDG_RUNTIME_DIR is set), else $XDG_CONFIG_HOME/containers/auth.json. Caller frees. */
@@ -46,8 +44,8 @@ char *rl_auth_default_path(void);
 /* Store USER:PASSWORD for REGISTRY in PATH (NULL: rl_auth_default_path()), keeping every
  * other key of the file; the file is written atomically with mode 0600 and its directory
  * created 0700. */
-int rl_auth_store(const char *path, const char *registry, const char *user,
-                  const char *password, rl_error_t *err);
+int rl_auth_store(const char *path, const char *registry, const char *user, const char *password,
+                  rl_error_t *err);
 /* Remove REGISTRY from PATH (NULL: default); with ALL, every entry. Removing an entry that
  * is not there: error "not logged into REGISTRY" (status ENOENT). */
 int rl_auth_remove(const char *path, const char *registry, bool all, rl_error_t *err);

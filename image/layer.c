@@ -268,12 +268,12 @@ extract_hardlink(struct extractor *x, int parent, const char *name, const char *
                              target_name);
     fd = rl_safe_openat(x->dirfd, target, O_PATH | O_NOFOLLOW, 0, &tmp);
     if (fd < 0)
-        return rl_make_error(err, tmp->status, "hardlink '%s' to '%s': no such file in this layer",
-                             path, target_name);
+        return rl_make_error(err, 0, "hardlink '%s' to '%s': no such file in this layer", path,
+                             target_name);
     if (fstat(fd, &st) < 0)
         return rl_make_error(err, errno, "hardlink '%s'", path);
     if (S_ISDIR(st.st_mode))
-        return rl_make_error(err, EPERM, "hardlink '%s' to directory '%s'", path, target_name);
+        return rl_make_error(err, 0, "hardlink '%s' to directory '%s'", path, target_name);
     if (clear_name(parent, name, false, err) < 0)
         return -1;
     proc = xasprintf("/proc/self/fd/%d", fd);
@@ -299,7 +299,7 @@ extract_entry(struct extractor *x, struct archive_entry *e, rl_error_t *err)
         return rl_make_error(err, 0, "entry without a name");
     path = rl_layer_clean_path(raw);
     if (path == NULL)
-        return rl_make_error(err, EPERM, "entry '%s': path leaves the layer", raw);
+        return rl_make_error(err, 0, "entry '%s': path leaves the layer", raw);
     x->stats->entries++;
     entry_times(e, times);
 

@@ -11,25 +11,25 @@
 
 #include "error.h"
 
-#define RL_MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
-#define RL_MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
-#define RL_MT_OCI_CONFIG "application/vnd.oci.image.config.v1+json"
-#define RL_MT_OCI_LAYER "application/vnd.oci.image.layer.v1.tar"
-#define RL_MT_OCI_LAYER_GZIP "application/vnd.oci.image.layer.v1.tar+gzip"
-#define RL_MT_OCI_LAYER_ZSTD "application/vnd.oci.image.layer.v1.tar+zstd"
-#define RL_MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
-#define RL_MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
-#define RL_MT_DOCKER_CONFIG "application/vnd.docker.container.image.v1+json"
-#define RL_MT_DOCKER_LAYER_GZIP "application/vnd.docker.image.rootfs.diff.tar.gzip"
+#define RL_MT_OCI_INDEX           "application/vnd.oci.image.index.v1+json"
+#define RL_MT_OCI_MANIFEST        "application/vnd.oci.image.manifest.v1+json"
+#define RL_MT_OCI_CONFIG          "application/vnd.oci.image.config.v1+json"
+#define RL_MT_OCI_LAYER           "application/vnd.oci.image.layer.v1.tar"
+#define RL_MT_OCI_LAYER_GZIP      "application/vnd.oci.image.layer.v1.tar+gzip"
+#define RL_MT_OCI_LAYER_ZSTD      "application/vnd.oci.image.layer.v1.tar+zstd"
+#define RL_MT_DOCKER_LIST         "application/vnd.docker.distribution.manifest.list.v2+json"
+#define RL_MT_DOCKER_MANIFEST     "application/vnd.docker.distribution.manifest.v2+json"
+#define RL_MT_DOCKER_CONFIG       "application/vnd.docker.container.image.v1+json"
+#define RL_MT_DOCKER_LAYER_GZIP   "application/vnd.docker.image.rootfs.diff.tar.gzip"
 #define RL_MT_DOCKER_FOREIGN_GZIP "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
 
 /* The Accept header a client sends for a manifest: all four types above. */
-#define RL_MANIFEST_ACCEPT                                                                     \
+#define RL_MANIFEST_ACCEPT \
     RL_MT_OCI_INDEX ", " RL_MT_DOCKER_LIST ", " RL_MT_OCI_MANIFEST ", " RL_MT_DOCKER_MANIFEST
 
 /* Bounds on what is read into memory. */
 #define RL_MANIFEST_MAX_SIZE (4 * 1024 * 1024)
-#define RL_CONFIG_MAX_SIZE (8 * 1024 * 1024)
+#define RL_CONFIG_MAX_SIZE   (8 * 1024 * 1024)
 
 enum rl_compression {
     RL_COMPRESSION_NONE,
@@ -45,9 +45,9 @@ struct rl_platform {
 
 struct rl_descriptor {
     char *media_type;
-    char *digest; /* checked with rl_digest_check_syntax */
-    int64_t size; /* >= 0 */
-    struct rl_platform platform; /* index entries only; all NULL when absent */
+    char *digest;                    /* checked with rl_digest_check_syntax */
+    int64_t size;                    /* >= 0 */
+    struct rl_platform platform;     /* index entries only; all NULL when absent */
     enum rl_compression compression; /* layers only, from media_type */
 };
 
@@ -98,7 +98,7 @@ int rl_manifest_select(const struct rl_manifest *index, const struct rl_platform
 
 /* An image config (OCI image-spec config.json / Docker image JSON). */
 struct rl_image_config {
-    json_t *json; /* the whole document, owned */
+    json_t *json;                /* the whole document, owned */
     struct rl_platform platform; /* os, architecture, variant */
     char **diff_ids;             /* rootfs.diff_ids, each a valid digest */
     size_t n_diff_ids;

@@ -1,6 +1,8 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <poll.h>
 #include <string.h>
 #include <strings.h>
@@ -264,11 +266,9 @@ static int
 http_error(rl_error_t *err, const char *what, const struct response *res)
 {
     cleanup_free char *text = rl_registry_error_text(res->body, res->len);
-    int status = res->code == 404 ? ENOENT : res->code == 401 || res->code == 403 ? EACCES : 0;
-
     if (text)
-        return rl_make_error(err, status, "%s: %s", what, text);
-    return rl_make_error(err, status, "%s: HTTP status %ld", what, res->code);
+        return rl_make_error(err, 0, "%s: %s", what, text);
+    return rl_make_error(err, 0, "%s: HTTP status %ld", what, res->code);
 }
 
 static char *
@@ -278,6 +278,19 @@ url_escape(const char *s)
     char *ret = xstrdup(e ? e : "");
     curl_free(e);
     return ret;
+}
+
+static int RL_PRINTF(3, 4) auth_error(struct rl_registry *r, rl_error_t *err, const char *fmt, ...)
+{
+    va_list ap;
+    cleanup_free char *msg = NULL;
+
+    va_start(ap, fmt);
+    if (vasprintf(&msg, fmt, ap) < 0)
+        rl_oom();
+    va_end(ap);
+    r->auth_failed = true;
+    return rl_make_error(err, 0, "%s", msg);
 }
 
 static int
@@ -303,9 +316,9 @@ fetch_token(struct rl_registry *r, const char *scope, rl_error_t *err)
     ret = perform(h, &res, "get a token", err);
     curl_easy_cleanup(h);
     if (ret == 0 && (res.code == 401 || res.code == 403))
-        ret = rl_make_error(err, EACCES, "authenticate to %s: %s", r->registry,
-                            r->user ? "invalid username or password"
-                                    : "the token service refused anonymous access");
+        ret = auth_error(r, err, "authenticate to %s: %s", r->registry,
+                         r->user ? "invalid username or password"
+                                 : "the token service refused anonymous access");
     else if (ret == 0 && res.code != 200)
         ret = http_error(err, "get a token", &res);
     else if (ret == 0 && rl_auth_token_parse(res.body, res.len, &token, &expires, err) < 0)
@@ -327,16 +340,14 @@ answer_challenge(struct rl_registry *r, const char *header, rl_error_t *err)
     int ret = 0;
 
     if (header == NULL)
-        return rl_make_error(err, EACCES, "%s requires authentication but sent no challenge",
-                             r->registry);
+        return auth_error(r, err, "%s requires authentication but sent no challenge", r->registry);
     if (rl_auth_challenge_parse(header, &c, err) < 0)
         return -1;
     if (strcmp(c.scheme, "basic") == 0) {
         r->basic_only = true;
         if (r->user == NULL)
-            ret =
-                rl_make_error(err, EACCES, "%s requires a login: run 'rl login %s' or use --creds",
-                              r->registry, r->registry);
+            ret = auth_error(r, err, "%s requires a login: run 'rl login %s' or use --creds",
+                             r->registry, r->registry);
     } else if (strcmp(c.scheme, "bearer") == 0) {
         free(r->realm);
         free(r->service);
@@ -345,8 +356,8 @@ answer_challenge(struct rl_registry *r, const char *header, rl_error_t *err)
         scope = xasprintf("repository:%s:pull", r->repository);
         ret = fetch_token(r, scope, err);
     } else {
-        ret = rl_make_error(err, EACCES, "%s asks for unsupported authentication '%s'", r->registry,
-                            c.scheme);
+        ret = auth_error(r, err, "%s asks for unsupported authentication '%s'", r->registry,
+                         c.scheme);
     }
     rl_auth_challenge_release(&c);
     return ret;
@@ -425,8 +436,13 @@ connect_registry(struct rl_registry *r, const char **ret_scheme, rl_error_t *err
         *ret_scheme = "https";
         return 0;
     }
-    if (r->verify || https_err->status == EACCES) {
+    if (r->verify || r->auth_failed) {
         *err = steal_pointer(&https_err);
+        if (r->verify && strstr((*err)->msg, "wrong version number")) {
+            cleanup_free char *m = rl_error_format(*err);
+            rl_error_release(err);
+            rl_make_error(err, 0, "%s (a plain-http registry? use --tls-verify=false)", m);
+        }
         return rl_error_wrap(err, "ping registry %s", r->registry);
     }
     rl_debug("https to %s failed (%s); trying http", r->registry, https_err->msg);
@@ -481,7 +497,7 @@ rl_registry_login(const char *registry, const char *user, const char *password,
         ret = perform(h, &res, url, err);
         curl_easy_cleanup(h);
         if (ret == 0 && (res.code == 401 || res.code == 403))
-            ret = rl_make_error(err, EACCES, "invalid username or password");
+            ret = rl_make_error(err, 0, "invalid username or password");
         response_release(&res);
     }
     rl_registry_close(r);
@@ -545,7 +561,7 @@ get_small(struct rl_registry *r, const char *url, const char *accept, size_t max
             continue;
         }
         if (res->code == 401 || res->code == 403)
-            return rl_make_error(err, EACCES, "%s: access denied%s", what,
+            return rl_make_error(err, 0, "%s: access denied%s", what,
                                  r->user ? "" : " (not logged in: try 'rl login')");
         if (res->code != 200)
             return http_error(err, what, res);

@@ -31,6 +31,7 @@ struct rl_registry {
     char *user, *password;
     char *authorization; /* "Authorization: Bearer ..." header, or NULL */
     bool basic_only;     /* the registry asked for Basic auth */
+    bool auth_failed;    /* the last error was about credentials, not the connection */
     char *realm, *service;
     CURLSH *share;
 };
