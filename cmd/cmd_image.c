@@ -125,6 +125,17 @@ parse_bool(const char *opt, const char *v, bool *ret, rl_error_t *err)
     return 0;
 }
 
+/* "X: image not known" carries ENOENT for the exit status; it needs no strerror. */
+static int
+plain_error(rl_error_t *err)
+{
+    char *msg = steal_pointer(&(*err)->msg);
+    rl_error_release(err);
+    rl_make_error(err, 0, "%s", msg);
+    free(msg);
+    return -1;
+}
+
 static int
 open_store(struct rl_globals *g, struct rl_store **ret, rl_error_t *err)
 {
@@ -679,8 +690,10 @@ cmd_rmi(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     if (open_store(g, &s, err) < 0 || enter_store_userns(NULL, err) < 0)
         return -1;
     if (remove_images(s, argv + optind, argc - optind, all, force, ignore, err) < 0) {
-        if ((*err)->status == ENOENT)
+        if ((*err)->status == ENOENT) {
             rl_exit_status = 1;
+            return plain_error(err);
+        }
         return -1;
     }
     return 0;
@@ -717,8 +730,10 @@ cmd_tag(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     if (rl_store_images_load(s, &images, err) < 0)
         goto out;
     idx = rl_store_image_find(images, argv[1], err);
-    if (idx < 0)
+    if (idx < 0) {
+        plain_error(err);
         goto out;
+    }
     img = json_array_get(images, (size_t)idx);
     for (int i = 2; i < argc; i++) {
         cleanup_image_ref struct rl_image_ref *ref = NULL;
@@ -848,8 +863,7 @@ image_inspect(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     }
     if (ret == 0 && first) {
         *err = first;
-        rl_exit_status = 125;
-        return -1;
+        return plain_error(err);
     }
     rl_error_release(&first);
     return ret;
