@@ -51,7 +51,11 @@ in_image() {
     bottom=${lower##*:}
     bundle=$BATS_TEST_TMPDIR/bundle
     mkdir -p "$bundle"
-    "$RL" oci spec --rootless --bundle "$bundle" 3>&- || die "oci spec failed"
+    if is_rootless; then
+        "$RL" oci spec --rootless --bundle "$bundle" 3>&- || die "oci spec failed"
+    else
+        "$RL" oci spec --bundle "$bundle" 3>&- || die "oci spec failed"
+    fi
     args=$(for a in "$@"; do jq -n --arg a "$a" '$a'; done | jq -s .)
     jq --arg root "$bottom" --arg lower "$lower" --argjson args "$args" '
         .root = {path: $root, readonly: true} | .process.terminal = false |
