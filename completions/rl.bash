@@ -3,10 +3,11 @@
 # (and link rl-oci to it).
 # shellcheck shell=bash
 
-_rl_verbs="oci info doctor version help"
+_rl_verbs="oci pull images rmi tag image inspect login logout info doctor version help"
 _rl_global_opts="--root --log --log-format --log-level --debug --help --version"
 _rl_oci_opts="--root --log --log-format --debug --systemd-cgroup --rootless --help"
 _rl_oci_verbs="spec create start run state kill delete exec list ps features"
+_rl_image_verbs="inspect ls list prune pull rm tag exists"
 
 # _rl_oci_flags VERB: the options of `rl oci VERB`.
 _rl_oci_flags() {
@@ -25,14 +26,37 @@ _rl_oci_flags() {
     echo "--help"
 }
 
+# _rl_image_flags VERB: the options of an image command (`rl VERB`, or `rl image VERB` with
+# ls, list and rm as images and rmi).
+_rl_image_flags() {
+    case "$1" in
+    pull) echo "-q --quiet --platform --arch --os --variant --tls-verify --tls-verify=false
+                --creds --authfile --cert-dir -j --jobs" ;;
+    images) echo "-a --all -q --quiet --no-trunc --digests -n --noheading --format" ;;
+    rmi) echo "-a --all -f --force -i --ignore" ;;
+    inspect) echo "-f --format" ;;
+    prune) echo "-a --all -f --force" ;;
+    login) echo "-u --username -p --password --password-stdin --authfile --tls-verify
+                 --tls-verify=false --cert-dir --get-login" ;;
+    logout) echo "-a --all --authfile" ;;
+    esac
+    echo "--help"
+}
+
 # _rl_takes_arg OPTION [VERB]: true when OPTION (of any level) is followed by a value. -f is
-# --format of list, info and doctor, but --force of delete.
+# --format of list, info, doctor and inspect, but --force of delete, rmi, rm and prune.
 _rl_takes_arg() {
     case "$1" in
     --root | --log | --log-format | --log-level | --rootless | -b | --bundle | --console-socket | \
         --pid-file | --preserve-fds | -p | --process | -e | --env | --cwd | -u | --user | -g | \
-        --additional-gids | -c | --cap | --format) return 0 ;;
-    -f) [ "${2:-}" != delete ] ;;
+        --additional-gids | -c | --cap | --format | --platform | --arch | --os | --variant | \
+        --creds | --authfile | --cert-dir | -j | --jobs | --username | --password) return 0 ;;
+    -f)
+        case "${2:-}" in
+        delete | rmi | rm | prune) return 1 ;;
+        *) return 0 ;;
+        esac
+        ;;
     *) return 1 ;;
     esac
 }
@@ -44,16 +68,31 @@ _rl_complete_value() {
     --log-format) mapfile -t COMPREPLY < <(compgen -W "text json" -- "$cur") ;;
     --log-level) mapfile -t COMPREPLY < <(compgen -W "error warning info debug" -- "$cur") ;;
     -f | --format)
-        if [ "$verb" = list ] || [ "$verb" = ps ]; then
+        if [ "$verb" = list ] || [ "$verb" = ps ] || [ "$verb" = images ]; then
             mapfile -t COMPREPLY < <(compgen -W "table json" -- "$cur")
+        elif [ "$verb" = inspect ]; then
+            mapfile -t COMPREPLY < <(compgen -W "json" -- "$cur")
         else
             mapfile -t COMPREPLY < <(compgen -W "text json" -- "$cur")
         fi
         ;;
-    --root | -b | --bundle | --cwd) mapfile -t COMPREPLY < <(compgen -d -- "$cur") ;;
-    --log | --console-socket | --pid-file | -p | --process)
+    --root | -b | --bundle | --cwd | --cert-dir) mapfile -t COMPREPLY < <(compgen -d -- "$cur") ;;
+    --log | --console-socket | --pid-file | --authfile)
         mapfile -t COMPREPLY < <(compgen -f -- "$cur")
         ;;
+    -p | --process)
+        # -p is also --password of login.
+        [ "$verb" = login ] || mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+        ;;
+    --platform)
+        mapfile -t COMPREPLY < <(compgen -W "linux/amd64 linux/arm64 linux/arm64/v8 linux/arm/v7
+            linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64" -- "$cur")
+        ;;
+    --arch)
+        mapfile -t COMPREPLY < <(compgen -W "amd64 arm64 arm 386 ppc64le s390x riscv64" -- "$cur")
+        ;;
+    --os) mapfile -t COMPREPLY < <(compgen -W "linux" -- "$cur") ;;
+    --variant) mapfile -t COMPREPLY < <(compgen -W "v6 v7 v8" -- "$cur") ;;
     -c | --cap)
         mapfile -t COMPREPLY < <(compgen -W "CAP_CHOWN CAP_DAC_OVERRIDE CAP_FOWNER CAP_FSETID
             CAP_KILL CAP_SETGID CAP_SETUID CAP_SETPCAP CAP_NET_BIND_SERVICE CAP_NET_RAW
@@ -123,6 +162,106 @@ _rl_oci_complete() {
     esac
 }
 
+# _rl_images ROOT: the names of the images in the store (of --root ROOT), quietly; images
+# without a name are left out.
+_rl_images() {
+    local -a cmd=("${_rl_prog:-rl}")
+    local name
+    [ -n "$1" ] && cmd+=(--root "$1")
+    "${cmd[@]}" images --format '{{.Repository}}:{{.Tag}}' 2>/dev/null |
+        while IFS= read -r name; do
+            [[ "$name" == *"<none>"* ]] || printf '%s\n' "$name"
+        done
+}
+
+# _rl_line_words: split the line up to the cursor on blanks into the array `words` of the
+# caller, the last one being the word to complete. Unlike COMP_WORDS, image names keep
+# their ':' and options their '='.
+_rl_line_words() {
+    local line=${COMP_LINE:0:COMP_POINT}
+    read -ra words <<<"$line"
+    if [ "${#words[@]}" -eq 0 ] || [[ "$line" == *[[:space:]] ]]; then
+        words+=("")
+    fi
+}
+
+# _rl_trim_breaks CUR: readline replaces only the part of CUR after its last word-break
+# character (':' of a tag, '=' of an option): take what comes before it off COMPREPLY.
+_rl_trim_breaks() {
+    local cur=$1 k
+    for ((k = ${#cur} - 1; k >= 0; k--)); do
+        if [[ "$COMP_WORDBREAKS" == *"${cur:k:1}"* ]]; then
+            COMPREPLY=("${COMPREPLY[@]#"${cur:0:k+1}"}")
+            return
+        fi
+    done
+}
+
+# _rl_image_complete: complete the image commands (pull, images, rmi, tag, image, inspect,
+# login, logout), from the words of _rl_line_words.
+_rl_image_complete() {
+    local -a words
+    local i=1 n w cur prev verb='' sub='' cmd root='' npos=0
+
+    _rl_line_words
+    n=$((${#words[@]} - 1))
+    cur=${words[n]}
+    prev=${words[n - 1]}
+    # The global options, the verb, for `image` its command, then options and positional
+    # arguments.
+    while [ "$i" -lt "$n" ]; do
+        w=${words[i]}
+        if _rl_takes_arg "$w" "${sub:-$verb}"; then
+            [ -z "$verb" ] && [ "$w" = --root ] && root=${words[i + 1]}
+            i=$((i + 2))
+            continue
+        fi
+        if [[ "$w" != -* ]]; then
+            if [ -z "$verb" ]; then
+                verb=$w
+            elif [ "$verb" = image ] && [ -z "$sub" ]; then
+                sub=$w
+            else
+                npos=$((npos + 1))
+            fi
+        fi
+        i=$((i + 1))
+    done
+    cmd=$verb
+    if [ "$verb" = image ]; then
+        case "$sub" in
+        ls | list) cmd=images ;;
+        rm) cmd=rmi ;;
+        *) cmd=$sub ;;
+        esac
+    fi
+
+    if [ "$i" -gt "$n" ]; then
+        _rl_complete_value "$prev" "$cmd" "$cur"
+    elif [ -z "$cmd" ]; then
+        if [[ "$cur" == -* ]]; then
+            mapfile -t COMPREPLY < <(compgen -W "--help" -- "$cur")
+        else
+            mapfile -t COMPREPLY < <(compgen -W "$_rl_image_verbs" -- "$cur")
+        fi
+    elif [[ "$cur" == --tls-verify=* ]]; then
+        mapfile -t COMPREPLY < <(compgen -W "--tls-verify=true --tls-verify=false" -- "$cur")
+    elif [[ "$cur" == -* ]]; then
+        mapfile -t COMPREPLY < <(compgen -W "$(_rl_image_flags "$cmd")" -- "$cur")
+    else
+        case "$cmd" in
+        rmi | inspect)
+            mapfile -t COMPREPLY < <(compgen -W "$(_rl_images "$root")" -- "$cur")
+            ;;
+        tag | exists | images)
+            [ "$npos" -eq 0 ] && mapfile -t COMPREPLY < <(compgen -W "$(_rl_images "$root")" -- "$cur")
+            ;;
+        *) COMPREPLY=() ;;
+        esac
+    fi
+    _rl_trim_breaks "$cur"
+}
+
 _rl() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
     local i=1 w verb='' root='' _rl_prog=${COMP_WORDS[0]}
@@ -156,6 +295,7 @@ _rl() {
 
     case "$verb" in
     oci) _rl_oci_complete $((i + 1)) ;;
+    pull | images | rmi | tag | image | inspect | login | logout) _rl_image_complete ;;
     info | doctor | version)
         if [ "$prev" = --format ] || [ "$prev" = -f ]; then
             mapfile -t COMPREPLY < <(compgen -W "text json" -- "$cur")
