@@ -13,6 +13,8 @@
 #              100000:65536, /run/user/UID (0700), /dev/fuse and /dev/net/tun mode 0666
 #   build      copy the source tree to $BUILD_DIR/src (so that $TEST_USER can read it and
 #              the tree itself stays clean), autogen.sh, configure --enable-werror, make
+#   fixtures   tests/fixtures.sh: local registries and test images under $FIXTURES, built
+#              without rl (the bats runs get RL_FIXTURES=$FIXTURES)
 #   unit       make check-unit
 #   bats-user  the bats suite as $TEST_USER (rootless)
 #   bats-root  the bats suite as root
@@ -25,14 +27,15 @@
 # (both builds), bats tests (both users), format-check and lint as one test each; a failed
 # setup or build step counts as one failure. Logs are in $BUILD_DIR/logs.
 #
-# Environment: BUILD_DIR (default /var/tmp/rl-build), TEST_USER, JOBS (default nproc),
-# BATS_TIMEOUT (seconds per bats run, default 900), UNIT_TIMEOUT (seconds per unit test
-# program, default 120), BATS_FILES (instead of Makefile.am's BATS_TESTS, e.g.
-# "bats/001-basic.bats"), SKIP_APT=1 (never call apt-get).
+# Environment: BUILD_DIR (default /var/tmp/rl-build), FIXTURES (default /var/tmp/rl-fixtures),
+# TEST_USER, JOBS (default nproc), BATS_TIMEOUT (seconds per bats run, default 900),
+# UNIT_TIMEOUT (seconds per unit test program, default 120), BATS_FILES (instead of
+# Makefile.am's BATS_TESTS, e.g. "bats/001-basic.bats"), SKIP_APT=1 (never call apt-get).
 set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-/var/tmp/rl-build}
+FIXTURES=${FIXTURES:-/var/tmp/rl-fixtures}
 TEST_USER=${TEST_USER:-rltest}
 SUBID_START=100000
 SUBID_COUNT=65536
@@ -53,10 +56,10 @@ PACKAGES=(
     libssl-dev libcurl4-openssl-dev libarchive-dev zlib1g-dev libzstd-dev git
     # tests
     bats jq uidmap busybox-static clang-format iproute2 util-linux procps crun bubblewrap
-    hyperfine shellcheck python3 docker-registry skopeo umoci zstd apache2-utils curl
+    hyperfine shellcheck python3 docker-registry skopeo umoci zstd apache2-utils curl attr
 )
 
-ALL_STEPS=(deps user build unit bats-user bats-root format lint asan)
+ALL_STEPS=(deps user build fixtures unit bats-user bats-root format lint asan)
 # The lines of `make check` output worth showing: failures and automake's summary.
 CHECK_REGEX='^(FAIL|XPASS|ERROR):|^# (TOTAL|PASS|SKIP|XFAIL|FAIL|XPASS|ERROR):|Error [0-9]|error:'
 
@@ -196,6 +199,11 @@ step_build() {
         || die "$TEST_USER cannot run $B/rl: make the parents of $BUILD_DIR searchable"
 }
 
+# ------------------------------------------------------------------------------ fixtures
+step_fixtures() {
+    logged "$LOGS/fixtures.log" '' env FIXTURES="$FIXTURES" bash "$SRC/tests/fixtures.sh"
+}
+
 # ------------------------------------------------------------------------------ unit tests
 
 # unit_tests BUILD: the UNIT_TESTS of Makefile.am whose source exists; the others are
@@ -319,6 +327,7 @@ run_bats() {
         HOME="$home" USER="$user" LOGNAME="$user" LANG=C.UTF-8 TERM=dumb \
         XDG_RUNTIME_DIR="/run/user/$uid" \
         RL="$B/rl" RL_TESTINIT="$B/tests/helpers/rl-testinit" RL_SRCDIR="$BUILD_DIR/src" \
+        RL_FIXTURES="$FIXTURES" \
         timeout --kill-after=30 "$BATS_TIMEOUT" bats --tap "${BATS_PRESENT[@]}" || rc=1
     count_tap "$LOGS/$step.tap" "$step" || rc=1
     return "$rc"
