@@ -55,7 +55,7 @@ cd "$WORK"
 rl_clean() { "$RL" --root "$WORK/rl" rmi -a >/dev/null 2>&1 || true; }
 podman_clean() { podman --root "$WORK/podman" --runroot "$WORK/podman-run" --storage-driver overlay rmi -af >/dev/null 2>&1 || true; }
 export -f rl_clean podman_clean
-args=(--runs $RUNS --warmup $WARMUP --export-json "$OUT/\$1.json" --export-markdown "$OUT/\$1.md")
+args=(--shell bash --runs $RUNS --warmup $WARMUP --export-json "$OUT/\$1.json" --export-markdown "$OUT/\$1.md")
 img=\$2
 cmds=(
   --prepare rl_clean -n rl "$RL --root $WORK/rl pull -q --tls-verify=false \$img"

@@ -10,8 +10,9 @@
 #   bash tests/fixtures.sh clean     stop, then remove $FIXTURES
 #
 # Idempotent: a server that is running and healthy with an unchanged config is reused; the
-# images are rebuilt only when this script, tests/helpers/mkimage.py, BIG or the host's
-# busybox changed, or a registry lost them. Bats tests source $FIXTURES/env (KEY=value
+# images are rebuilt (new digests) only when IMAGES_VERSION, tests/helpers/mkimage.py or the
+# host's busybox changed, or a registry lost one of them (BIG=1 and no big image yet).
+# One run at a time (flock $FIXTURES/run/lock). Bats tests source $FIXTURES/env (KEY=value
 # lines; setup.sh passes RL_FIXTURES=$FIXTURES); see write_env for what it holds.
 #
 # Servers (127.0.0.1 only; logs and pids in $FIXTURES/run):
@@ -50,6 +51,9 @@ REG_PASS=rlpass
 TOKEN_SERVICE=rl-test-registry
 TOKEN_ISSUER=rl-test-issuer
 PATH_ENV=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+# Bump when make_rootfs, build_images, push_images or IMAGES change: the images are rebuilt
+# when this, tests/helpers/mkimage.py or /bin/busybox changed (or an image is missing).
+IMAGES_VERSION=1
 
 # Each image: NAME TAG-IN-$OCI REPO (on REG_PLAIN) SKOPEO-OPTIONS (- for none)
 IMAGES=(
@@ -420,6 +424,10 @@ write_env() {
             read -r name tag repo opt <<<"$line"
             echo "IMG_$name=$REG_PLAIN/$repo"
         done
+        # A big image built by an earlier BIG=1 run stays usable.
+        if [ "$BIG" != 1 ] && have_manifest "http://$REG_PLAIN/v2/rl-test/big/manifests/latest"; then
+            echo "IMG_BIG=$REG_PLAIN/rl-test/big:latest"
+        fi
         echo "IMG_BASIC=$REG_BASIC/rl-test/busybox:latest"
         echo "IMG_TOKEN=$REG_TOKEN/rl-test/busybox:latest"
         echo "IMG_TLS=$REG_TLS/rl-test/busybox:latest"
@@ -511,12 +519,15 @@ cmd_up() {
     install -d -m 0755 "$FIXTURES" "$RUN" "$BUILD" "$FIXTURES/reg" "$FIXTURES/helpers"
     # One run at a time.
     exec 9>"$RUN/lock"
-    flock 9
+    flock -n 9 || {
+        note "waiting for another fixtures.sh (lock $RUN/lock)"
+        flock -w 600 9 || die "gave up waiting for $RUN/lock"
+    }
     install -m 0644 "$SRC"/tests/helpers/{tokenserver,badregistry,mkimage}.py "$FIXTURES/helpers/"
     make_pki
     start_registries
-    want=$(cat "${BASH_SOURCE[0]}" "$SRC/tests/helpers/mkimage.py" /bin/busybox \
-        <(echo "BIG=$BIG") | sha256sum | cut -c1-16)
+    want=$(cat "$SRC/tests/helpers/mkimage.py" /bin/busybox <(echo "$IMAGES_VERSION") \
+        | sha256sum | cut -c1-16)
     if [ "$FORCE" != 1 ] && [ "$(cat "$FIXTURES/images.stamp" 2>/dev/null)" = "$want" ] \
         && [ -s "$OCI/index.json" ] && images_present; then
         echo "images: up to date"
