@@ -10,7 +10,8 @@
 # (hyperfine --runs, default 5), WARMUP (1), BENCH_USER (rltest), WORK (stores, default
 # /tmp/rl-bench-pull), OUT (default bench/results/<UTC>-pull).
 #
-# Images (tests/fixtures.sh with BIG=1): IMG_BIG, one ~100 MB gzip layer of host files, and
+# Images (tests/fixtures.sh with BIG=1): IMG_BIG, busybox plus one ~100 MB gzip layer of host
+# files (curl | tar extracts that big layer only), and
 # IMG_LAYERS, four small layers. "Cold" means the store is emptied before every run
 # (hyperfine --prepare); the registry's blobs are in the page cache.
 set -euo pipefail
@@ -45,7 +46,7 @@ uid=$(id -u "$BENCH_USER")
 big_repo=${IMG_BIG#*/}
 big_repo=${big_repo%:*}
 big_layer=$(curl -fsS -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
-    "http://$REG_PLAIN/v2/$big_repo/manifests/latest" | jq -r '.layers[0].digest')
+    "http://$REG_PLAIN/v2/$big_repo/manifests/latest" | jq -r '.layers[-1].digest')
 
 cat >"$WORK/run.sh" <<EOF
 #!/bin/bash
