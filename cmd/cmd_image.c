@@ -999,6 +999,14 @@ cmd_image(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 int
 cmd_inspect(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 {
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        if (rl_is_help(argv[i])) {
+            printf("Usage: rl inspect [--format FORMAT] IMAGE [IMAGE...]\n\n"
+                   "Show an image's details as JSON, or through a Go template (--format "
+                   "'{{.Id}}').\nThe same as 'rl image inspect'.\n");
+            return 0;
+        }
+    }
     optind = 0;
     return image_inspect(g, argc, argv, err);
 }
