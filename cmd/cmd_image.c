@@ -136,16 +136,8 @@ plain_error(rl_error_t *err)
     return -1;
 }
 
-static int
-open_store(struct rl_globals *g, struct rl_store **ret, rl_error_t *err)
-{
-    return rl_store_open(g->root, ret, err);
-}
-
-/* Layers belong to the user's subordinate ids: writing or removing them happens in the user
- * namespace containers use. */
-static int
-enter_store_userns(bool *single, rl_error_t *err)
+int
+rl_cmd_store_userns(bool *single, rl_error_t *err)
 {
     static bool entered;
     static bool was_single;
@@ -263,7 +255,7 @@ cmd_pull(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
         if (rl_image_ref_parse(argv[i], &ref, err) < 0)
             return rl_error_wrap(err, "pull");
     }
-    if (open_store(g, &s, err) < 0 || enter_store_userns(&po.single_id, err) < 0)
+    if (rl_store_open(g->root, &s, err) < 0 || rl_cmd_store_userns(&po.single_id, err) < 0)
         return -1;
     curl_global_init(CURL_GLOBAL_DEFAULT);
     for (int i = optind; i < argc; i++) {
@@ -472,7 +464,7 @@ cmd_images(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     if (format && strcmp(format, "json") != 0 && strcmp(format, "table") != 0
         && rl_template_parse(format, &t, err) < 0)
         return rl_error_wrap(err, "images: --format");
-    if (open_store(g, &s, err) < 0 || rl_store_lock(s, LOCK_SH, err) < 0
+    if (rl_store_open(g->root, &s, err) < 0 || rl_store_lock(s, LOCK_SH, err) < 0
         || rl_store_images_load(s, &images, err) < 0) {
         rl_template_free(t);
         return -1;
@@ -687,7 +679,7 @@ cmd_rmi(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
         return rl_make_error(err, 0, "rmi: missing image name (see 'rl rmi --help')");
     if (all && optind < argc)
         return rl_make_error(err, 0, "rmi: --all and image names are mutually exclusive");
-    if (open_store(g, &s, err) < 0 || enter_store_userns(NULL, err) < 0)
+    if (rl_store_open(g->root, &s, err) < 0 || rl_cmd_store_userns(NULL, err) < 0)
         return -1;
     if (remove_images(s, argv + optind, argc - optind, all, force, ignore, err) < 0) {
         if ((*err)->status == ENOENT) {
@@ -725,7 +717,7 @@ cmd_tag(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
         if (ref->digest)
             return rl_make_error(err, 0, "tag: '%s': a new name cannot have a digest", argv[i]);
     }
-    if (open_store(g, &s, err) < 0 || rl_store_lock(s, LOCK_EX, err) < 0)
+    if (rl_store_open(g->root, &s, err) < 0 || rl_store_lock(s, LOCK_EX, err) < 0)
         return -1;
     if (rl_store_images_load(s, &images, err) < 0)
         goto out;
@@ -832,7 +824,7 @@ image_inspect(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
         return rl_make_error(err, 0, "image inspect: missing image name");
     if (format && strcmp(format, "json") != 0 && rl_template_parse(format, &t, err) < 0)
         return rl_error_wrap(err, "image inspect: --format");
-    if (open_store(g, &s, err) < 0 || rl_store_lock(s, LOCK_SH, err) < 0
+    if (rl_store_open(g->root, &s, err) < 0 || rl_store_lock(s, LOCK_SH, err) < 0
         || rl_store_images_load(s, &images, err) < 0) {
         rl_template_free(t);
         return -1;
@@ -884,7 +876,7 @@ image_exists(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
         }
         return rl_make_error(err, 0, "image exists: need exactly one image name");
     }
-    if (open_store(g, &s, err) < 0 || rl_store_lock(s, LOCK_SH, err) < 0
+    if (rl_store_open(g->root, &s, err) < 0 || rl_store_lock(s, LOCK_SH, err) < 0
         || rl_store_images_load(s, &images, err) < 0)
         return -1;
     if (rl_store_image_find(images, argv[1], &tmp) < 0) {
@@ -939,7 +931,7 @@ image_prune(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
         if (fgets(answer, sizeof(answer), stdin) == NULL || (answer[0] != 'y' && answer[0] != 'Y'))
             return 0;
     }
-    if (open_store(g, &s, err) < 0 || enter_store_userns(NULL, err) < 0
+    if (rl_store_open(g->root, &s, err) < 0 || rl_cmd_store_userns(NULL, err) < 0
         || rl_store_lock(s, LOCK_EX, err) < 0)
         return -1;
     if (rl_store_images_load(s, &images, err) < 0) {

@@ -42,6 +42,11 @@ int cmd_info(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 int cmd_doctor(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 int cmd_version(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 
+/* Move into the user namespace that owns the image store's layers (the caller's default id
+ * map), once per process; a no-op for root. Must come before any thread. *SINGLE (may be
+ * NULL): only one id is mapped. */
+int rl_cmd_store_userns(bool *single, rl_error_t *err);
+
 /* Print "Usage: rl VERB USAGE" and the summary; for --help of every verb. */
 void rl_print_command_help(FILE *out, const char *prefix, const struct rl_command *cmd);
 /* True when ARG is -h or --help. */
