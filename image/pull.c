@@ -8,8 +8,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include "digest.h"
 #include "fs.h"
@@ -18,6 +16,7 @@
 #include "manifest.h"
 #include "pull.h"
 #include "ref.h"
+#include "unpack.h"
 
 #define PIPE_CAP  (4 * 1024 * 1024)
 #define IN_CHUNK  (256 * 1024)
@@ -157,7 +156,7 @@ struct pull;
 
 struct layer_job {
     struct rl_blob_transfer t; /* first: the batch hands it back */
-    struct rl_layer_source src;
+    struct rl_unpack_input input;
     struct pull *pull;
     const struct rl_descriptor *desc;
     const char *diff_id, *chain, *parent;
@@ -168,15 +167,6 @@ struct layer_job {
     rl_error_t err;
     struct rl_store_tmp tmp;
     struct rl_layer_stats stats;
-    /* decompression */
-    z_stream z;
-    bool z_init, z_end;
-    ZSTD_DStream *zs;
-    size_t zs_last;
-    char *in, *out;
-    size_t in_len, in_pos;
-    bool in_eof;
-    struct rl_digester *diff;
     uint64_t uncompressed, bound;
 };
 
@@ -191,91 +181,10 @@ struct pull {
 };
 
 static ssize_t
-fill_input(struct layer_job *j)
+job_input(struct rl_unpack_input *in, char *buf, size_t max, rl_error_t *err)
 {
-    ssize_t n;
-
-    if (j->in_pos < j->in_len || j->in_eof)
-        return (ssize_t)(j->in_len - j->in_pos);
-    n = bpipe_read(&j->pipe, j->in, IN_CHUNK, &j->src.err);
-    if (n < 0)
-        return -1;
-    if (n == 0)
-        j->in_eof = true;
-    j->in_len = (size_t)n;
-    j->in_pos = 0;
-    return n;
-}
-
-/* The next piece of the uncompressed tar stream, hashed for the diff_id. */
-static ssize_t
-layer_read(struct rl_layer_source *src, const void **buf)
-{
-    struct layer_job *j = (struct layer_job *)((char *)src - offsetof(struct layer_job, src));
-    size_t produced = 0;
-
-    for (;;) {
-        ssize_t avail = fill_input(j);
-        if (avail < 0)
-            return -1;
-        if (j->desc->compression == RL_COMPRESSION_NONE) {
-            if (avail == 0)
-                return 0;
-            memcpy(j->out, j->in + j->in_pos, (size_t)avail);
-            j->in_pos += (size_t)avail;
-            produced = (size_t)avail;
-        } else if (j->desc->compression == RL_COMPRESSION_GZIP) {
-            int zr;
-            if (avail == 0) {
-                if (!j->z_end)
-                    return rl_make_error(&j->src.err, 0,
-                                         "gzip stream ends early (truncated layer)");
-                return 0;
-            }
-            if (j->z_end) {
-                /* Another gzip member follows (pigz, concatenated streams). */
-                inflateReset(&j->z);
-                j->z_end = false;
-            }
-            j->z.next_in = (Bytef *)j->in + j->in_pos;
-            j->z.avail_in = (uInt)avail;
-            j->z.next_out = (Bytef *)j->out;
-            j->z.avail_out = OUT_CHUNK;
-            zr = inflate(&j->z, Z_NO_FLUSH);
-            if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR)
-                return rl_make_error(&j->src.err, 0, "gzip: %s",
-                                     j->z.msg ? j->z.msg : "corrupt data");
-            if (zr == Z_STREAM_END)
-                j->z_end = true;
-            j->in_pos = (size_t)((char *)j->z.next_in - j->in);
-            produced = OUT_CHUNK - j->z.avail_out;
-        } else {
-            ZSTD_inBuffer in = { j->in + j->in_pos, (size_t)avail, 0 };
-            ZSTD_outBuffer out = { j->out, OUT_CHUNK, 0 };
-            if (avail == 0) {
-                if (j->zs_last != 0)
-                    return rl_make_error(&j->src.err, 0,
-                                         "zstd stream ends early (truncated layer)");
-                return 0;
-            }
-            j->zs_last = ZSTD_decompressStream(j->zs, &out, &in);
-            if (ZSTD_isError(j->zs_last))
-                return rl_make_error(&j->src.err, 0, "zstd: %s", ZSTD_getErrorName(j->zs_last));
-            j->in_pos += in.pos;
-            produced = out.pos;
-        }
-        if (produced == 0)
-            continue;
-        j->uncompressed += produced;
-        if (j->uncompressed > j->bound)
-            return rl_make_error(&j->src.err, EFBIG,
-                                 "layer expands to more than %llu bytes (a decompression bomb?)",
-                                 (unsigned long long)j->bound);
-        if (rl_digester_update(j->diff, j->out, produced, &j->src.err) < 0)
-            return -1;
-        *buf = j->out;
-        return (ssize_t)produced;
-    }
+    struct layer_job *j = (struct layer_job *)((char *)in - offsetof(struct layer_job, input));
+    return bpipe_read(&j->pipe, buf, max, err);
 }
 
 static int
@@ -296,13 +205,19 @@ static void *
 layer_thread(void *arg)
 {
     struct layer_job *j = arg;
-    struct rl_layer_opts lo = { .max_bytes = j->bound,
-                                .single_id = j->pull->opts->single_id,
-                                .whiteouts = true };
+    struct rl_unpack_opts uo = {
+        .compression = j->desc->compression,
+        .diff_id = j->diff_id,
+        .bound = j->bound,
+        .layer = { .single_id = j->pull->opts->single_id, .whiteouts = true },
+    };
+    struct rl_unpack_result res = { 0 };
     cleanup_close int dirfd = -1;
     cleanup_free char *diff_path = xasprintf("%s/diff", j->tmp.path);
+    cleanup_free char *split_path = xasprintf("%s/tar-split", j->tmp.path);
     rl_error_t err = NULL;
 
+    uo.split_path = split_path;
     if (mkdir(diff_path, 0755) < 0) {
         rl_make_error(&err, errno, "mkdir '%s'", diff_path);
         goto out;
@@ -312,16 +227,15 @@ layer_thread(void *arg)
         rl_make_error(&err, errno, "open '%s'", diff_path);
         goto out;
     }
-    if (rl_layer_extract(dirfd, &j->src, &lo, &j->stats, &err) < 0)
+    if (rl_unpack(dirfd, &j->input, &uo, &res, &err) < 0)
         goto out;
-    if (rl_digester_finish(j->diff, NULL, &err) < 0) {
-        rl_error_wrap(&err, "uncompressed layer (diff_id)");
-        goto out;
-    }
+    j->stats = res.stats;
+    j->uncompressed = res.size;
     if (write_layer_meta(j, &err) < 0)
         goto out;
     j->extracted = true;
 out:
+    free(res.diff_id);
     if (err) {
         rl_error_wrap(&err, "layer %s", j->desc->digest);
         j->err = err;
@@ -362,12 +276,6 @@ job_release(struct layer_job *j)
     if (j->started)
         pthread_join(j->thread, NULL);
     bpipe_destroy(&j->pipe);
-    if (j->z_init)
-        inflateEnd(&j->z);
-    ZSTD_freeDStream(j->zs);
-    free(j->in);
-    free(j->out);
-    rl_digester_free(j->diff);
     rl_error_release(&j->err);
     rl_store_tmp_release(&j->tmp);
 }
@@ -381,26 +289,9 @@ job_init(struct pull *p, struct layer_job *j, int wake_fd, rl_error_t *err)
     j->t.size = j->desc->size;
     j->t.write = layer_write;
     j->t.done = layer_done;
-    j->src.read = layer_read;
+    j->input.read = job_input;
     j->bound = rl_layer_size_bound(j->desc->size);
     bpipe_init(&j->pipe, wake_fd);
-    j->in = xmalloc(IN_CHUNK);
-    j->out = xmalloc(OUT_CHUNK);
-    if (j->desc->compression == RL_COMPRESSION_GZIP) {
-        /* 16 + MAX_WBITS: gzip framing only. */
-        if (inflateInit2(&j->z, 16 + MAX_WBITS) != Z_OK)
-            return rl_make_error(err, ENOMEM, "inflateInit2");
-        j->z_init = true;
-    } else if (j->desc->compression == RL_COMPRESSION_ZSTD) {
-        j->zs = ZSTD_createDStream();
-        if (j->zs == NULL)
-            rl_oom();
-        ZSTD_initDStream(j->zs);
-        j->zs_last = 1;
-    }
-    j->diff = rl_digester_new(j->diff_id, err);
-    if (j->diff == NULL)
-        return -1;
     if (rl_store_tmp_new(p->store, &j->tmp, err) < 0)
         return -1;
     if (pthread_create(&j->thread, NULL, layer_thread, j) != 0)

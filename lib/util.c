@@ -170,3 +170,13 @@ rl_parse_ll(const char *s, long long min, long long max, long long *ret)
     *ret = v;
     return true;
 }
+
+void
+rl_strv_push(char ***v, const char *s)
+{
+    size_t n = *v ? rl_strv_len(*v) : 0;
+
+    *v = xrealloc(*v, (n + 2) * sizeof(char *));
+    (*v)[n] = xstrdup(s);
+    (*v)[n + 1] = NULL;
+}

@@ -68,6 +68,8 @@ char *xasprintf(const char *fmt, ...) RL_PRINTF(1, 2);
 size_t rl_strv_len(char *const *v);
 void rl_strv_free(char **v);
 char **rl_strv_dup(char *const *v);
+/* Append a copy of S to the NULL-terminated *V (which may be NULL). */
+void rl_strv_push(char ***v, const char *s);
 
 bool rl_str_has_prefix(const char *s, const char *prefix);
 bool rl_str_has_suffix(const char *s, const char *suffix);
