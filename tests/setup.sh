@@ -56,7 +56,7 @@ PACKAGES=(
     libssl-dev libcurl4-openssl-dev libarchive-dev zlib1g-dev libzstd-dev git
     # tests
     bats jq uidmap busybox-static clang-format iproute2 util-linux procps crun bubblewrap
-    hyperfine shellcheck python3 docker-registry skopeo umoci zstd apache2-utils curl attr
+    hyperfine shellcheck python3 docker-registry skopeo umoci zstd apache2-utils curl attr podman
 )
 
 ALL_STEPS=(deps user build fixtures unit bats-user bats-root format lint asan)
