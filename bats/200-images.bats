@@ -427,3 +427,38 @@ assert_store_clean() {
     run_rl 125 image frobnicate
     assert "$output" =~ "unknown command 'frobnicate'"
 }
+
+@test "single-id mode: a user without subordinate ids pulls, owners collapse, one warning" {
+    skip_if_rootless "needs root to become a user without subordinate ids"
+    grep -q '^nobody:' /etc/subuid && skip "nobody has subordinate ids here"
+    local dir
+    dir=$(mktemp -d /tmp/rl-single.XXXXXX)
+    chmod 0755 "$dir"
+    install -d -o 65534 -g 65534 -m 0700 "$dir/store"
+    run timeout 120 setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+        env -i PATH=/usr/bin:/bin HOME="$dir" "$RL" --root "$dir/store" pull -q \
+        --tls-verify=false "$IMG_LAYERS"
+    echo "$output" >&2
+    assert "$status" -eq 0 "the pull works"
+    assert "$(grep -c 'no subordinate ids' <<<"$output")" -eq 1 "one warning"
+    assert "$output" =~ "usermod --add-subuids" "the warning names the fix"
+    lower=$(setpriv --reuid=65534 --regid=65534 --clear-groups -- env -i PATH=/usr/bin:/bin \
+        "$RL" --root "$dir/store" image inspect --format '{{.GraphDriver.Data.LowerDir}}' \
+        "$IMG_LAYERS" 2>/dev/null)
+    owners=$(IFS=:; for d in $lower; do stat -c '%u' "$d"/rl/owned-1000 2>/dev/null || true; done)
+    assert "$owners" == 65534 "uid 1000 of the image belongs to the user"
+    setpriv --reuid=65534 --regid=65534 --clear-groups -- env -i PATH=/usr/bin:/bin \
+        "$RL" --root "$dir/store" rmi -a >/dev/null 2>&1 || true
+    rm -rf "$dir"
+}
+
+@test "pull on a terminal draws a progress bar per layer" {
+    command -v script >/dev/null || skip "no script(1)"
+    run timeout 60 script -qec "$RL --root $RL_ROOT pull --tls-verify=false $IMG_LAYERS" /dev/null
+    echo "$output" >&2
+    assert "$status" -eq 0
+    assert "$output" =~ 'Copying blob [0-9a-f]{12} \[=+\]' "a finished bar"
+    n=$(grep -oE 'Copying blob [0-9a-f]{12} \[' <<<"$output" | sort -u | wc -l)
+    assert "$n" -eq 4 "one line per layer"
+    assert "$output" =~ $'\e\[' "drawn with terminal escapes"
+}
