@@ -169,7 +169,8 @@ in_image() {
     run_rl tag "$IMG_BUSYBOX" localhost/mine:1 other
     run_rl images --format '{{.Repository}}:{{.Tag}}'
     assert "$output" =~ "localhost/mine:1"
-    assert "$output" =~ "docker.io/library/other:latest" "short names are normalised"
+    assert "$output" =~ "localhost/other:latest" "local names belong to localhost, as in podman"
+    run_rl image exists other
     run_rl 125 tag nosuchimage x
     assert "$output" =~ "nosuchimage: image not known"
 

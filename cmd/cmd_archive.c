@@ -356,8 +356,10 @@ cmd_import(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     if (argc - optind == 2) {
         cleanup_image_ref struct rl_image_ref *ref = NULL;
         name = argv[optind + 1];
-        if (rl_image_ref_parse(name, &ref, err) < 0)
+        if (rl_image_ref_parse_local(name, &ref, err) < 0)
             return rl_error_wrap(err, "import");
+        if (ref->digest)
+            return rl_make_error(err, 0, "import: '%s': a new name cannot have a digest", name);
     }
     if (rl_str_has_prefix(file, "http://") || rl_str_has_prefix(file, "https://"))
         return rl_make_error(err, 0,

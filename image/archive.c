@@ -277,16 +277,26 @@ blob_name(const char *digest)
 
 /* The names an image gets from the archive: full references, normalised. */
 static void
-add_name(json_t *names, const char *text)
+add_name_how(json_t *names, const char *text, bool local)
 {
     cleanup_image_ref struct rl_image_ref *ref = NULL;
     cleanup_error rl_error_t tmp = NULL;
     cleanup_free char *full = NULL;
 
-    if (text == NULL || rl_image_ref_parse(text, &ref, &tmp) < 0 || ref->digest)
+    if (text == NULL
+        || (local ? rl_image_ref_parse_local(text, &ref, &tmp)
+                  : rl_image_ref_parse(text, &ref, &tmp))
+               < 0
+        || ref->digest)
         return;
     full = rl_image_ref_format(ref);
     json_array_append_new(names, json_string(full));
+}
+
+static void
+add_name(json_t *names, const char *text)
+{
+    add_name_how(names, text, false);
 }
 
 /* Unpack the layers DIFF_IDS of an image from the files LAYER_PATHS in DIRFD. */
@@ -542,7 +552,7 @@ rl_archive_import(struct rl_store *s, int fd, const char *name, json_t *config, 
     int ret = -1;
 
     if (name)
-        add_name(names, name);
+        add_name_how(names, name, true);
     if (rl_store_tmp_cleanup(s, err) < 0)
         return -1;
     if (unpack_layer(s, fd, NULL, NULL, NULL, single_id, true, &w, &diff_id, err) < 0) {

@@ -311,6 +311,12 @@ parse_name(const char *name, struct rl_image_ref *ref, rl_error_t *err)
         ref->repository = xasprintf("library/%s", path);
     else
         ref->repository = xstrdup(path);
+    /* The limit holds for the normalised name too, as in distribution/reference: what is
+     * stored must parse again. */
+    len = strlen(ref->registry) + 1 + strlen(ref->repository);
+    if (len > NAME_MAX_LEN)
+        return rl_make_error(err, 0, "name is longer than %d characters (%zu) once normalised",
+                             NAME_MAX_LEN, len);
     return 0;
 }
 
@@ -398,4 +404,22 @@ void
 rl_image_ref_freep(struct rl_image_ref **ref)
 {
     *ref = rl_image_ref_free(*ref);
+}
+
+int
+rl_image_ref_parse_local(const char *text, struct rl_image_ref **ret_ref, rl_error_t *err)
+{
+    cleanup_image_ref struct rl_image_ref *ref = NULL;
+    cleanup_free char *local = NULL;
+    const char *slash = strchr(text, '/');
+
+    /* Parse as given first, so that errors speak of what the user typed. */
+    if (rl_image_ref_parse(text, &ref, err) < 0)
+        return -1;
+    if (slash && is_registry(text, (size_t)(slash - text))) {
+        *ret_ref = steal_pointer(&ref);
+        return 0;
+    }
+    local = xasprintf("localhost/%s", text);
+    return rl_image_ref_parse(local, ret_ref, err);
 }

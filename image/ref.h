@@ -17,6 +17,9 @@ struct rl_image_ref {
 /* Parse TEXT; short names get "docker.io/" and, with one component, "library/".
  * Errors read "invalid image reference 'TEXT': <part>: <why>". */
 int rl_image_ref_parse(const char *text, struct rl_image_ref **ret_ref, rl_error_t *err);
+/* The same for names given to local images (rl tag, rl import): without a registry, a name
+ * belongs to "localhost" ("mine" -> "localhost/mine:latest"), as podman names them. */
+int rl_image_ref_parse_local(const char *text, struct rl_image_ref **ret_ref, rl_error_t *err);
 /* "registry/repository[:tag][@digest]"; caller frees. */
 char *rl_image_ref_format(const struct rl_image_ref *ref);
 /* Accepts NULL; returns NULL, for `ref = rl_image_ref_free(ref);`. */

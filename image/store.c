@@ -197,6 +197,18 @@ rl_store_image_find(json_t *images, const char *what, rl_error_t *err)
             }
         }
     }
+    /* Local names: "mine" is localhost/mine:latest as rl tag and rl import store it. */
+    {
+        cleanup_image_ref struct rl_image_ref *local = NULL;
+        cleanup_error rl_error_t t2 = NULL;
+        if (rl_image_ref_parse_local(what, &local, &t2) == 0) {
+            cleanup_free char *full = rl_image_ref_format(local);
+            json_array_foreach (images, i, img) {
+                if (strv_json_has(json_object_get(img, "names"), full))
+                    return (long)i;
+            }
+        }
+    }
     if (rl_str_has_prefix(id, "sha256:"))
         id += 7;
     if (is_hex(id) && strlen(id) <= RL_DIGEST_SHA256_HEX_LEN) {

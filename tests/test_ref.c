@@ -183,10 +183,50 @@ test_long(void)
     ok(err && strlen(err->msg) < 400, "the message quotes a long name only in part");
     rl_error_release(&err);
 
-    memset(ok_name, 'n', 255);
+    memcpy(ok_name, "r.io/", 5);
+    memset(ok_name + 5, 'n', 250);
     ok_name[255] = '\0';
     ok(rl_image_ref_parse(ok_name, &ref, &err) == 0, "a 255-character name is accepted");
     ref = rl_image_ref_free(ref);
+
+    /* docker.io/library/ + 238 = 256: the normalised name is too long, as in docker. */
+    memset(ok_name, 'n', 238);
+    ok_name[238] = '\0';
+    ok(rl_image_ref_parse(ok_name, &ref, &err) < 0 && strstr(err->msg, "once normalised"),
+       "a short name too long once normalised is refused");
+    rl_error_release(&err);
+    memset(ok_name, 'n', 237);
+    ok_name[237] = '\0';
+    ok(rl_image_ref_parse(ok_name, &ref, &err) == 0, "237 characters fit after docker.io/library/");
+    ref = rl_image_ref_free(ref);
+}
+
+static void
+test_local(void)
+{
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        { "mine", "localhost/mine:latest" },         { "mine:1", "localhost/mine:1" },
+        { "team/app", "localhost/team/app:latest" }, { "localhost/x", "localhost/x:latest" },
+        { "quay.io/a/b:2", "quay.io/a/b:2" },        { "host:5000/a", "host:5000/a:latest" },
+    };
+    struct rl_image_ref *ref = NULL;
+    rl_error_t err = NULL;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *full = NULL;
+        ok(rl_image_ref_parse_local(cases[i].in, &ref, &err) == 0
+               && strcmp(full = rl_image_ref_format(ref), cases[i].want) == 0,
+           "local name '%s' is '%s'", cases[i].in, cases[i].want);
+        free(full);
+        ref = rl_image_ref_free(ref);
+        rl_error_release(&err);
+    }
+    ok(rl_image_ref_parse_local("Bad/Name", &ref, &err) < 0
+           && strstr(err->msg, "invalid image reference 'Bad/Name'"),
+       "a bad local name is refused in the user's words");
+    rl_error_release(&err);
 }
 
 static void
@@ -242,5 +282,6 @@ main(void)
     test_long();
     test_round_trip();
     test_format();
+    test_local();
     done_testing();
 }
