@@ -3,7 +3,8 @@
 # (and link rl-oci to it).
 # shellcheck shell=bash
 
-_rl_verbs="oci pull images rmi tag image inspect login logout info doctor version help"
+_rl_verbs="oci pull images rmi tag image inspect save load import login logout info doctor version
+           help"
 _rl_global_opts="--root --log --log-format --log-level --debug --help --version"
 _rl_oci_opts="--root --log --log-format --debug --systemd-cgroup --rootless --help"
 _rl_oci_verbs="spec create start run state kill delete exec list ps features"
@@ -32,9 +33,12 @@ _rl_image_flags() {
     case "$1" in
     pull) echo "-q --quiet --platform --arch --os --variant --tls-verify --tls-verify=false
                 --creds --authfile --cert-dir -j --jobs" ;;
-    images) echo "-a --all -q --quiet --no-trunc --digests -n --noheading --format" ;;
+    images) echo "-a --all -f --filter -q --quiet --no-trunc --digests -n --noheading --format" ;;
     rmi) echo "-a --all -f --force -i --ignore" ;;
     inspect) echo "-f --format" ;;
+    save) echo "-o --output --format -m --multi-image-archive -q --quiet --compress" ;;
+    load) echo "-i --input -q --quiet" ;;
+    import) echo "-c --change -m --message -q --quiet" ;;
     prune) echo "-a --all -f --force" ;;
     login) echo "-u --username -p --password --password-stdin --authfile --tls-verify
                  --tls-verify=false --cert-dir --get-login" ;;
@@ -44,21 +48,34 @@ _rl_image_flags() {
 }
 
 # _rl_takes_arg OPTION [VERB]: true when OPTION (of any level) is followed by a value. -f is
-# --format of list, info, doctor and inspect, but --force of delete, rmi, rm and prune.
+# --format of list, info, doctor and inspect, but --force of delete, rmi, rm and prune; -i is
+# --input of load but --ignore of rmi; -m is --message of import but a flag of save.
 _rl_takes_arg() {
     case "$1" in
     --root | --log | --log-format | --log-level | --rootless | -b | --bundle | --console-socket | \
         --pid-file | --preserve-fds | -p | --process | -e | --env | --cwd | -u | --user | -g | \
         --additional-gids | -c | --cap | --format | --platform | --arch | --os | --variant | \
-        --creds | --authfile | --cert-dir | -j | --jobs | --username | --password) return 0 ;;
+        --creds | --authfile | --cert-dir | -j | --jobs | --username | --password | --filter | \
+        -o | --output | --input | --change | --message) return 0 ;;
     -f)
         case "${2:-}" in
         delete | rmi | rm | prune) return 1 ;;
         *) return 0 ;;
         esac
         ;;
+    -i) [ "${2:-}" = load ] ;;
+    -m) [ "${2:-}" = import ] ;;
     *) return 1 ;;
     esac
+}
+
+# _rl_complete_filter CUR: the keys of `rl images --filter`; no space after a "KEY=".
+_rl_complete_filter() {
+    mapfile -t COMPREPLY < <(compgen -W "dangling=true dangling=false reference= label= before=
+        since= id=" -- "$1")
+    if [ "${#COMPREPLY[@]}" -eq 1 ] && [[ "${COMPREPLY[0]}" == *= ]]; then
+        compopt -o nospace 2>/dev/null || true
+    fi
 }
 
 # _rl_complete_value OPTION VERB CUR: fill COMPREPLY for the value of OPTION.
@@ -67,17 +84,22 @@ _rl_complete_value() {
     case "$opt" in
     --log-format) mapfile -t COMPREPLY < <(compgen -W "text json" -- "$cur") ;;
     --log-level) mapfile -t COMPREPLY < <(compgen -W "error warning info debug" -- "$cur") ;;
+    --filter) _rl_complete_filter "$cur" ;;
     -f | --format)
-        if [ "$verb" = list ] || [ "$verb" = ps ] || [ "$verb" = images ]; then
+        if [ "$opt" = -f ] && [ "$verb" = images ]; then
+            _rl_complete_filter "$cur"
+        elif [ "$verb" = list ] || [ "$verb" = ps ] || [ "$verb" = images ]; then
             mapfile -t COMPREPLY < <(compgen -W "table json" -- "$cur")
         elif [ "$verb" = inspect ]; then
             mapfile -t COMPREPLY < <(compgen -W "json" -- "$cur")
+        elif [ "$verb" = save ]; then
+            mapfile -t COMPREPLY < <(compgen -W "docker-archive oci-archive" -- "$cur")
         else
             mapfile -t COMPREPLY < <(compgen -W "text json" -- "$cur")
         fi
         ;;
     --root | -b | --bundle | --cwd | --cert-dir) mapfile -t COMPREPLY < <(compgen -d -- "$cur") ;;
-    --log | --console-socket | --pid-file | --authfile)
+    --log | --console-socket | --pid-file | --authfile | -o | --output | -i | --input)
         mapfile -t COMPREPLY < <(compgen -f -- "$cur")
         ;;
     -p | --process)
@@ -94,6 +116,8 @@ _rl_complete_value() {
     --os) mapfile -t COMPREPLY < <(compgen -W "linux" -- "$cur") ;;
     --variant) mapfile -t COMPREPLY < <(compgen -W "v6 v7 v8" -- "$cur") ;;
     -c | --cap)
+        # -c is also --change of import: a Dockerfile instruction, not completed.
+        [ "$verb" = import ] && return
         mapfile -t COMPREPLY < <(compgen -W "CAP_CHOWN CAP_DAC_OVERRIDE CAP_FOWNER CAP_FSETID
             CAP_KILL CAP_SETGID CAP_SETUID CAP_SETPCAP CAP_NET_BIND_SERVICE CAP_NET_RAW
             CAP_SYS_CHROOT CAP_SYS_ADMIN CAP_SYS_PTRACE CAP_MKNOD CAP_AUDIT_WRITE CAP_SETFCAP" \
@@ -176,11 +200,27 @@ _rl_images() {
 
 # _rl_line_words: split the line up to the cursor on blanks into the array `words` of the
 # caller, the last one being the word to complete. Unlike COMP_WORDS, image names keep
-# their ':' and options their '='.
+# their ':' and options their '='. Blanks inside quotes do not split (import -c 'CMD ...').
 _rl_line_words() {
-    local line=${COMP_LINE:0:COMP_POINT}
-    read -ra words <<<"$line"
-    if [ "${#words[@]}" -eq 0 ] || [[ "$line" == *[[:space:]] ]]; then
+    local line=${COMP_LINE:0:COMP_POINT} w q='' k
+    local -a raw
+    read -ra raw <<<"$line"
+    words=()
+    for w in "${raw[@]}"; do
+        if [ -n "$q" ]; then
+            words[${#words[@]} - 1]+=" $w"
+        else
+            words+=("$w")
+        fi
+        for ((k = 0; k < ${#w}; k++)); do
+            if [ -z "$q" ] && [[ "${w:k:1}" == [\"\'] ]]; then
+                q=${w:k:1}
+            elif [ "${w:k:1}" = "$q" ]; then
+                q=''
+            fi
+        done
+    done
+    if [ "${#words[@]}" -eq 0 ] || { [ -z "$q" ] && [[ "$line" == *[[:space:]] ]]; }; then
         words+=("")
     fi
 }
@@ -198,7 +238,7 @@ _rl_trim_breaks() {
 }
 
 # _rl_image_complete: complete the image commands (pull, images, rmi, tag, image, inspect,
-# login, logout), from the words of _rl_line_words.
+# save, load, import, login, logout), from the words of _rl_line_words.
 _rl_image_complete() {
     local -a words
     local i=1 n w cur prev verb='' sub='' cmd root='' npos=0
@@ -256,6 +296,13 @@ _rl_image_complete() {
         tag | exists | images)
             [ "$npos" -eq 0 ] && mapfile -t COMPREPLY < <(compgen -W "$(_rl_images "$root")" -- "$cur")
             ;;
+        save)
+            mapfile -t COMPREPLY < <(compgen -W "$(_rl_images "$root")" -- "$cur")
+            ;;
+        import)
+            # The tarball (or -), then a new name.
+            [ "$npos" -eq 0 ] && mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+            ;;
         *) COMPREPLY=() ;;
         esac
     fi
@@ -295,7 +342,9 @@ _rl() {
 
     case "$verb" in
     oci) _rl_oci_complete $((i + 1)) ;;
-    pull | images | rmi | tag | image | inspect | login | logout) _rl_image_complete ;;
+    pull | images | rmi | tag | image | inspect | save | load | import | login | logout)
+        _rl_image_complete
+        ;;
     info | doctor | version)
         if [ "$prev" = --format ] || [ "$prev" = -f ]; then
             mapfile -t COMPREPLY < <(compgen -W "text json" -- "$cur")
