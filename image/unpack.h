@@ -17,7 +17,7 @@ struct rl_unpack_input {
     ssize_t (*read)(struct rl_unpack_input *in, char *buf, size_t max, rl_error_t *err);
 };
 
-#define RL_COMPRESSION_DETECT ((enum rl_compression)-1)
+#define RL_COMPRESSION_DETECT ((enum rl_compression) - 1)
 
 struct rl_unpack_opts {
     enum rl_compression compression; /* or RL_COMPRESSION_DETECT (magic bytes) */
