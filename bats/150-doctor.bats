@@ -164,7 +164,7 @@ rl_version() {
     local version
     version=$(rl_version)
     run_rl info --format json
-    assert "$(jq -r 'keys | join(" ")' <<<"$output")" == "checks host rl" "top-level keys"
+    assert "$(jq -r 'keys | join(" ")' <<<"$output")" == "checks host rl store" "top-level keys"
     assert "$(jq -r .rl.version <<<"$output")" == "$version" "rl.version"
     assert "$(jq -r .rl.features <<<"$output")" =~ "JANSSON" "rl.features"
     assert "$(jq -r .host.kernel.release <<<"$output")" == "$(uname -r)" "host.kernel.release"
@@ -178,6 +178,22 @@ rl_version() {
         "host.cgroup.mode"
     assert "$(jq -r '.host.runtime_dir.path' <<<"$output")" =~ "^/" "host.runtime_dir.path"
     assert "$(jq -r '[.checks[].name] | join(" ")' <<<"$output")" == "${CHECKS[*]}" "checks"
+}
+
+@test "info: the image store, and no store is created when there is none" {
+    run_rl info
+    assert "$output" =~ "store:"$'\n'"  path: +$RL_ROOT"$'\n' "the --root store"
+    assert "$output" =~ "driver: +overlay \(userxattr\)" "driver"
+    assert "$output" =~ "images: +0"$'\n'"  layers: +0, 0 B" "an empty store"
+    assert "$output" =~ "registries: +" "registries.conf line"
+    run_rl info --format json
+    assert "$(jq -c '.store | [.path, .exists, .graphDriver.name, .images, .layers]' \
+        <<<"$output")" == "[\"$RL_ROOT\",true,\"overlay\",0,0]" "JSON"
+
+    local missing=$BATS_TEST_TMPDIR/no-store
+    RL_ROOT=$missing run_rl info --format json
+    assert "$(jq -c '.store | [.exists, .images]' <<<"$output")" == "[false,0]" "no store"
+    [ ! -e "$missing" ] || die "rl info created the store"
 }
 
 @test "doctor and info: --help" {

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <curl/curl.h>
+#include <fnmatch.h>
 #include <getopt.h>
 #include <string.h>
 #include <sys/file.h>
@@ -18,32 +19,38 @@
 #include "rl.h"
 #include "store.h"
 
-#define HELP_PULL                                                                           \
-    "Usage: rl pull [OPTIONS] IMAGE [IMAGE...]\n\n"                                         \
-    "Pull images from a registry into the local store.\n\n"                                 \
-    "Options:\n"                                                                            \
-    "  -q, --quiet              no progress output; print only the image id\n"              \
-    "      --platform OS/ARCH[/VARIANT]  the image to take from a multi-arch index\n"       \
-    "      --arch ARCH, --os OS, --variant V  the same, one part at a time\n"               \
-    "      --tls-verify[=BOOL]  check TLS certificates (default true); false also allows\n" \
-    "                           plain http\n"                                               \
-    "      --creds USER[:PASS]  credentials for the registry\n"                             \
-    "      --authfile FILE      credentials file (default: podman's auth.json)\n"           \
-    "      --cert-dir DIR       extra CA certificates (*.crt) for the registry\n"           \
-    "  -j, --jobs N             parallel layer downloads (default 6)\n"                     \
+#define HELP_PULL                                                                        \
+    "Usage: rl pull [OPTIONS] IMAGE [IMAGE...]\n\n"                                      \
+    "Pull images from a registry into the local store.\n\n"                              \
+    "Options:\n"                                                                         \
+    "  -q, --quiet              no progress output; print only the image id\n"           \
+    "      --platform OS/ARCH[/VARIANT]  the image to take from a multi-arch index\n"    \
+    "      --arch ARCH, --os OS, --variant V  the same, one part at a time\n"            \
+    "      --tls-verify[=BOOL]  check TLS certificates (default true, or false for an\n" \
+    "                           insecure registry of registries.conf); false also\n"     \
+    "                           allows plain http\n"                                     \
+    "      --creds USER[:PASS]  credentials for the registry\n"                          \
+    "      --authfile FILE      credentials file (default: podman's auth.json)\n"        \
+    "      --cert-dir DIR       extra CA certificates (*.crt) for the registry\n"        \
+    "  -j, --jobs N             parallel layer downloads (default 6)\n"                  \
     "  -h, --help               show this help\n"
 
-#define HELP_IMAGES                                                                \
-    "Usage: rl images [OPTIONS] [REPOSITORY[:TAG]]\n\n"                            \
-    "List the images in the local store.\n\n"                                      \
-    "Options:\n"                                                                   \
-    "  -a, --all                also images without a name\n"                      \
-    "  -q, --quiet              only image ids\n"                                  \
-    "      --no-trunc           full image ids\n"                                  \
-    "      --digests            show digests\n"                                    \
-    "  -n, --noheading          no header line\n"                                  \
-    "      --format FORMAT      table (default), json, or a Go template such as\n" \
-    "                           '{{.Repository}}:{{.Tag}}'\n"                      \
+#define HELP_IMAGES                                                                   \
+    "Usage: rl images [OPTIONS] [REPOSITORY[:TAG]]\n\n"                               \
+    "List the images in the local store.\n\n"                                         \
+    "Options:\n"                                                                      \
+    "  -a, --all                all images (rl has no intermediate images to hide,\n" \
+    "                           so every image is listed with or without it)\n"       \
+    "  -f, --filter KEY=VALUE   only the images that match (repeatable):\n"           \
+    "                           dangling=true|false, reference=PATTERN,\n"            \
+    "                           label=KEY[=VALUE], before=IMAGE, since=IMAGE,\n"      \
+    "                           id=PREFIX\n"                                          \
+    "  -q, --quiet              only image ids\n"                                     \
+    "      --no-trunc           full image ids\n"                                     \
+    "      --digests            show digests\n"                                       \
+    "  -n, --noheading          no header line\n"                                     \
+    "      --format FORMAT      table (default), json, or a Go template such as\n"    \
+    "                           '{{.Repository}}:{{.Tag}}'\n"                         \
     "  -h, --help               show this help\n"
 
 #define HELP_RMI                                                                  \
@@ -83,18 +90,19 @@
     "  rm         remove images (rl rmi)\n"                           \
     "  tag        name an image (rl tag)\n"
 
-#define HELP_LOGIN                                                                  \
-    "Usage: rl login [OPTIONS] REGISTRY\n\n"                                        \
-    "Check credentials against a registry and store them in auth.json.\n\n"         \
-    "Options:\n"                                                                    \
-    "  -u, --username USER      user name (asked for on a terminal when missing)\n" \
-    "  -p, --password PASS      password (asked for on a terminal when missing)\n"  \
-    "      --password-stdin     read the password from standard input\n"            \
-    "      --authfile FILE      where to store them (default\n"                     \
-    "                           $XDG_RUNTIME_DIR/containers/auth.json)\n"           \
-    "      --tls-verify[=BOOL]  check TLS certificates (default true)\n"            \
-    "      --cert-dir DIR       extra CA certificates (*.crt)\n"                    \
-    "      --get-login          print the user name stored for REGISTRY\n"          \
+#define HELP_LOGIN                                                                       \
+    "Usage: rl login [OPTIONS] REGISTRY\n\n"                                             \
+    "Check credentials against a registry and store them in auth.json.\n\n"              \
+    "Options:\n"                                                                         \
+    "  -u, --username USER      user name (asked for on a terminal when missing)\n"      \
+    "  -p, --password PASS      password (asked for on a terminal when missing)\n"       \
+    "      --password-stdin     read the password from standard input\n"                 \
+    "      --authfile FILE      where to store them (default\n"                          \
+    "                           $XDG_RUNTIME_DIR/containers/auth.json)\n"                \
+    "      --tls-verify[=BOOL]  check TLS certificates (default true, or false for an\n" \
+    "                           insecure registry of registries.conf)\n"                 \
+    "      --cert-dir DIR       extra CA certificates (*.crt)\n"                         \
+    "      --get-login          print the user name stored for REGISTRY\n"               \
     "  -h, --help               show this help\n"
 
 #define HELP_LOGOUT                                                    \
@@ -364,6 +372,181 @@ image_rows(struct rl_store *s, json_t *images, bool all, bool no_trunc, const ch
     return rows;
 }
 
+/* ------------------------------------------------------------------ images --filter */
+
+#define FILTERS_MAX 64
+
+static const char *const filter_keys[] = {
+    "dangling", "reference", "label", "before", "since", "after", "id",
+};
+
+struct image_filter {
+    const char *key; /* one of filter_keys; "after" is stored as "since" */
+    const char *value;
+    bool dangling;   /* dangling= */
+    int64_t time_ns; /* before=, since=: the named image's time */
+};
+
+/* When IMG came into the store ("added"; "created" for records without it), in ns. */
+static int64_t
+image_time_ns(json_t *img)
+{
+    const char *t = json_string_value(json_object_get(img, "added"));
+    const char *frac;
+    time_t sec;
+    int64_t ns = 0, scale = 100000000;
+
+    if (t == NULL)
+        t = json_string_value(json_object_get(img, "created"));
+    sec = rl_parse_rfc3339(t);
+    if (sec < 0)
+        return -1;
+    frac = strchr(t, '.');
+    if (frac && frac > strchr(t, 'T')) {
+        for (frac++; *frac >= '0' && *frac <= '9' && scale > 0; frac++, scale /= 10)
+            ns += (*frac - '0') * scale;
+    }
+    return (int64_t)sec * 1000000000 + ns;
+}
+
+/* Check "KEY=VALUE" and resolve what it names (before=, since= need an image of IMAGES). */
+static int
+parse_filter(const char *arg, json_t *images, struct image_filter *f, rl_error_t *err)
+{
+    const char *eq = strchr(arg, '=');
+    size_t klen = eq ? (size_t)(eq - arg) : strlen(arg);
+    long idx;
+
+    f->key = NULL;
+    for (size_t i = 0; i < RL_ARRAY_SIZE(filter_keys); i++)
+        if (strlen(filter_keys[i]) == klen && strncmp(arg, filter_keys[i], klen) == 0)
+            f->key = strcmp(filter_keys[i], "after") == 0 ? "since" : filter_keys[i];
+    if (f->key == NULL)
+        return rl_make_error(err, 0, "invalid filter '%.*s'", (int)klen, arg);
+    if (eq == NULL || eq[1] == '\0')
+        return rl_make_error(err, 0, "invalid filter '%s': expected %.*s=VALUE", arg, (int)klen,
+                             arg);
+    f->value = eq + 1;
+    if (strcmp(f->key, "dangling") == 0) {
+        if (strcmp(f->value, "true") != 0 && strcmp(f->value, "false") != 0)
+            return rl_make_error(err, 0, "invalid filter '%s': use dangling=true or false", arg);
+        f->dangling = strcmp(f->value, "true") == 0;
+    } else if (strcmp(f->key, "before") == 0 || strcmp(f->key, "since") == 0) {
+        idx = rl_store_image_find(images, f->value, err);
+        if (idx < 0) {
+            plain_error(err);
+            return rl_error_wrap(err, "filter '%s'", arg);
+        }
+        f->time_ns = image_time_ns(json_array_get(images, (size_t)idx));
+        if (f->time_ns < 0)
+            return rl_make_error(err, 0, "filter '%s': the image has no time", arg);
+    }
+    return 0;
+}
+
+/* PATTERN (a glob, '*' stops at '/') against each name of IMG: the whole name, and the
+ * repository with and without its tag from each '/' on ("127.0.0.1:5115/rl-test/busybox",
+ * "rl-test/busybox", "busybox", each also with ":latest"). */
+static bool
+match_reference(json_t *img, const char *pattern)
+{
+    json_t *names = json_object_get(img, "names"), *v;
+    size_t i;
+
+    json_array_foreach (names, i, v) {
+        const char *name = json_string_value(v);
+        cleanup_free char *repo = NULL, *tag = NULL;
+
+        if (name == NULL)
+            continue;
+        if (fnmatch(pattern, name, FNM_PATHNAME) == 0)
+            return true;
+        split_name(name, &repo, &tag);
+        for (const char *p = repo; p; p = strchr(p, '/') ? strchr(p, '/') + 1 : NULL) {
+            cleanup_free char *tagged = xasprintf("%s:%s", p, tag);
+            if (fnmatch(pattern, p, FNM_PATHNAME) == 0
+                || (strcmp(tag, "<none>") != 0 && fnmatch(pattern, tagged, FNM_PATHNAME) == 0))
+                return true;
+        }
+    }
+    return false;
+}
+
+static bool
+match_label(json_t *cfg, const char *want)
+{
+    json_t *labels = json_object_get(json_object_get(cfg, "config"), "Labels");
+    const char *eq = strchr(want, '=');
+    cleanup_free char *key = eq ? xstrndup(want, (size_t)(eq - want)) : xstrdup(want);
+    json_t *v = json_object_get(labels, key);
+
+    if (!json_is_string(v))
+        return false;
+    return eq == NULL || strcmp(json_string_value(v), eq + 1) == 0;
+}
+
+static bool
+match_filter(struct rl_store *s, json_t *img, json_t **cfg, const struct image_filter *f)
+{
+    const char *id = json_string_value(json_object_get(img, "id"));
+    const char *key = f->key;
+
+    if (strcmp(key, "dangling") == 0)
+        return (json_array_size(json_object_get(img, "names")) == 0) == f->dangling;
+    if (strcmp(key, "reference") == 0)
+        return match_reference(img, f->value);
+    if (strcmp(key, "label") == 0) {
+        if (*cfg == NULL)
+            *cfg = load_config(s, img);
+        return match_label(*cfg, f->value);
+    }
+    if (strcmp(key, "before") == 0)
+        return image_time_ns(img) >= 0 && image_time_ns(img) < f->time_ns;
+    if (strcmp(key, "since") == 0)
+        return image_time_ns(img) > f->time_ns;
+    if (strcmp(key, "id") == 0) {
+        const char *want = f->value;
+        if (rl_str_has_prefix(want, "sha256:"))
+            want += 7;
+        return id && rl_str_has_prefix(id, want);
+    }
+    return false;
+}
+
+/* The images that pass the filters, podman's way: filters with the same key are alternatives
+ * (one must match), except label (all must); filters with different keys must all match. */
+static json_t *
+filter_images(struct rl_store *s, json_t *images, const struct image_filter *filters, size_t n)
+{
+    json_t *out = json_array(), *img;
+    size_t i;
+
+    json_array_foreach (images, i, img) {
+        cleanup_json json_t *cfg = NULL;
+        bool keep = true;
+
+        for (size_t k = 0; k < RL_ARRAY_SIZE(filter_keys) && keep; k++) {
+            const char *key = filter_keys[k];
+            bool all = strcmp(key, "label") == 0, seen = false, any = false, every = true;
+
+            for (size_t f = 0; f < n; f++) {
+                bool m;
+                if (strcmp(filters[f].key, key) != 0)
+                    continue;
+                m = match_filter(s, img, &cfg, &filters[f]);
+                seen = true;
+                any = any || m;
+                every = every && m;
+            }
+            if (seen)
+                keep = all ? every : any;
+        }
+        if (keep)
+            json_array_append(out, img);
+    }
+    return out;
+}
+
 static json_t *
 images_json(struct rl_store *s, json_t *images)
 {
@@ -412,6 +595,7 @@ cmd_images(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     enum { OPT_NOTRUNC = 256, OPT_DIGESTS, OPT_FORMAT };
     static const struct option opts[] = {
         { "all", no_argument, NULL, 'a' },
+        { "filter", required_argument, NULL, 'f' },
         { "quiet", no_argument, NULL, 'q' },
         { "no-trunc", no_argument, NULL, OPT_NOTRUNC },
         { "digests", no_argument, NULL, OPT_DIGESTS },
@@ -424,16 +608,24 @@ cmd_images(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     cleanup_json json_t *images = NULL, *rows = NULL;
     bool all = false, quiet = false, no_trunc = false, digests = false, noheading = false;
     const char *format = NULL, *filter = NULL;
+    const char *filter_args[FILTERS_MAX];
+    struct image_filter filters[FILTERS_MAX];
+    size_t n_filters = 0;
     struct rl_template *t = NULL;
     size_t i;
     json_t *row;
     int c, ret = 0;
 
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+aqnh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+af:qnh", opts, NULL)) != -1) {
         switch (c) {
         case 'a':
             all = true;
+            break;
+        case 'f':
+            if (n_filters >= FILTERS_MAX)
+                return rl_make_error(err, 0, "images: more than %d filters", FILTERS_MAX);
+            filter_args[n_filters++] = optarg;
             break;
         case 'q':
             quiet = true;
@@ -461,6 +653,16 @@ cmd_images(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
         return rl_make_error(err, 0, "images: too many arguments (see 'rl images --help')");
     if (optind < argc)
         filter = argv[optind];
+    /* Keys and values are checked before the store is opened. */
+    for (i = 0; i < n_filters; i++) {
+        cleanup_json json_t *none = json_array();
+        const char *key = filter_args[i];
+        if (strncmp(key, "before=", 7) == 0 || strncmp(key, "since=", 6) == 0
+            || strncmp(key, "after=", 6) == 0)
+            continue;
+        if (parse_filter(filter_args[i], none, &filters[i], err) < 0)
+            return rl_error_wrap(err, "images");
+    }
     if (format && strcmp(format, "json") != 0 && strcmp(format, "table") != 0
         && rl_template_parse(format, &t, err) < 0)
         return rl_error_wrap(err, "images: --format");
@@ -470,6 +672,18 @@ cmd_images(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
         return -1;
     }
     rl_store_lock(s, LOCK_UN, NULL);
+    if (n_filters) {
+        json_t *sel;
+        for (i = 0; i < n_filters; i++) {
+            if (parse_filter(filter_args[i], images, &filters[i], err) < 0) {
+                rl_template_free(t);
+                return rl_error_wrap(err, "images");
+            }
+        }
+        sel = filter_images(s, images, filters, n_filters);
+        json_decref(images);
+        images = sel;
+    }
 
     if (format && strcmp(format, "json") == 0) {
         cleanup_json json_t *out = NULL;
@@ -587,11 +801,16 @@ remove_images(struct rl_store *s, char **names, int n, bool all, bool force, boo
             cleanup_image_ref struct rl_image_ref *ref = NULL;
             cleanup_error rl_error_t t2 = NULL;
             cleanup_free char *full = NULL;
+            cleanup_image_ref struct rl_image_ref *lref = NULL;
+            cleanup_free char *lfull = NULL;
             if (rl_image_ref_parse(names[k], &ref, &t2) == 0)
                 full = rl_image_ref_format(ref);
+            if (rl_image_ref_parse_local(names[k], &lref, NULL) == 0)
+                lfull = rl_image_ref_format(lref);
             json_array_foreach (inames, i, v) {
                 const char *nm = json_string_value(v);
-                if (strcmp(nm, names[k]) == 0 || (full && strcmp(nm, full) == 0)) {
+                if (strcmp(nm, names[k]) == 0 || (full && strcmp(nm, full) == 0)
+                    || (lfull && strcmp(nm, lfull) == 0)) {
                     json_array_append(untagged, v);
                     json_array_remove(inames, i);
                     by_name = true;
@@ -712,7 +931,7 @@ cmd_tag(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
                              "tag --help')");
     for (int i = 2; i < argc; i++) {
         cleanup_image_ref struct rl_image_ref *ref = NULL;
-        if (rl_image_ref_parse(argv[i], &ref, err) < 0)
+        if (rl_image_ref_parse_local(argv[i], &ref, err) < 0)
             return rl_error_wrap(err, "tag");
         if (ref->digest)
             return rl_make_error(err, 0, "tag: '%s': a new name cannot have a digest", argv[i]);
@@ -730,7 +949,7 @@ cmd_tag(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     for (int i = 2; i < argc; i++) {
         cleanup_image_ref struct rl_image_ref *ref = NULL;
         cleanup_free char *full = NULL;
-        rl_image_ref_parse(argv[i], &ref, NULL);
+        rl_image_ref_parse_local(argv[i], &ref, NULL);
         full = rl_image_ref_format(ref);
         rl_store_image_untag(images, full);
         names = json_object_get(img, "names");

@@ -1,12 +1,20 @@
 #include "config.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
+#include "format.h"
 #include "hostcheck.h"
+#include "regconf.h"
 #include "rl.h"
+#include "store.h"
 
 enum format {
     FORMAT_TEXT = 0,
@@ -33,10 +41,12 @@ static const char info_help[] =
     "\n"
     "Show the host's facts and rl's build features: rl's version and features, the kernel,\n"
     "the user, the id maps containers get, where rl keeps runtime state, the overlay\n"
-    "backend, cgroup version and delegation, and the results of 'rl doctor'.\n"
+    "backend, cgroup version and delegation, the image store (path, driver, images,\n"
+    "layers, their size, the registries.conf in use) and the results of 'rl doctor'.\n"
     "\n"
     "Options:\n"
-    "  -f, --format FORMAT  text (default) or json: {\"host\": {...}, \"rl\": {...}, \"checks\": [...]}\n"
+    "  -f, --format FORMAT  text (default) or json: {\"host\": {...}, \"rl\": {...},\n"
+    "                       \"store\": {...}, \"checks\": [...]}\n"
     "  -h, --help           show this help\n";
 
 /* Parse "[-f|--format text|json] [-h|--help]". Returns 1 when help was printed. */
@@ -161,8 +171,109 @@ map_text(const struct rl_idmap_range *map, size_t n)
     return out;
 }
 
+/* The image store as it is on disk, read without creating or changing anything. */
+struct store_info {
+    char *path;
+    bool exists;
+    size_t images, layers;
+    int64_t layers_bytes;
+    char *regconf;  /* the main registries.conf, or NULL */
+    char **dropins; /* its drop-ins, NULL-terminated */
+};
+
 static void
-print_info_text(const struct rl_hostinfo *h)
+store_info_release(struct store_info *si)
+{
+    free(si->path);
+    free(si->regconf);
+    rl_strv_free(si->dropins);
+}
+
+/* Count the images and the layers, and the bytes below layers/ that this process can see (in
+ * a rootless store, directories that belong to subordinate ids and deny others are not
+ * entered). Problems are warnings: info shows what it can. */
+static void
+store_info_gather(const char *root, struct store_info *si)
+{
+    struct rl_store s = { .root_fd = -1, .lock_fd = -1 };
+    cleanup_json json_t *images = NULL;
+    cleanup_error rl_error_t err = NULL;
+    cleanup_close int layers_fd = -1;
+    cleanup_dir DIR *d = NULL;
+    struct dirent *de;
+
+    si->path = root ? xstrdup(root) : rl_store_default_root();
+    rl_regconf_files(&si->regconf, &si->dropins);
+    s.root = si->path;
+    s.root_fd = open(si->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (s.root_fd < 0) {
+        if (errno != ENOENT)
+            rl_warning("info: open the image store '%s': %s", si->path, strerror(errno));
+        return;
+    }
+    si->exists = true;
+    /* A shared lock, as the image verbs take to read; without the lock file, no store yet. */
+    s.lock_fd = openat(s.root_fd, "storage.lock", O_RDONLY | O_CLOEXEC);
+    if (s.lock_fd >= 0 && rl_store_lock(&s, LOCK_SH, &err) < 0)
+        rl_error_warn_and_release(&err);
+    if (rl_store_images_load(&s, &images, &err) < 0)
+        rl_error_warn_and_release(&err);
+    else
+        si->images = json_array_size(images);
+    layers_fd = openat(s.root_fd, "layers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (layers_fd >= 0 && (d = fdopendir(layers_fd)) != NULL) {
+        layers_fd = -1;
+        while ((de = readdir(d)) != NULL) {
+            struct stat st;
+
+            if (de->d_name[0] == '.' || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0
+                || !S_ISDIR(st.st_mode))
+                continue;
+            si->layers++;
+            si->layers_bytes += rl_store_layer_disk_usage(&s, de->d_name);
+        }
+    }
+    if (s.lock_fd >= 0)
+        close(s.lock_fd);
+    close(s.root_fd);
+}
+
+static json_t *
+store_info_json(const struct store_info *si)
+{
+    json_t *dropins = json_array();
+    json_t *o;
+
+    for (size_t i = 0; si->dropins && si->dropins[i]; i++)
+        json_array_append_new(dropins, json_string(si->dropins[i]));
+    o = json_pack("{s:s, s:b, s:{s:s, s:[s]}, s:I, s:I, s:I, s:s?, s:o}", "path", si->path,
+                  "exists", si->exists, "graphDriver", "name", "overlay", "options", "userxattr",
+                  "images", (json_int_t)si->images, "layers", (json_int_t)si->layers, "layersBytes",
+                  (json_int_t)si->layers_bytes, "registriesConf", si->regconf,
+                  "registriesConfDropIns", dropins);
+    if (o == NULL)
+        abort();
+    return o;
+}
+
+static void
+print_store_text(const struct store_info *si)
+{
+    char size[32];
+
+    rl_human_size(si->layers_bytes, size, sizeof(size));
+    printf("store:\n");
+    printf("  path:         %s%s\n", si->path, si->exists ? "" : " (not created yet)");
+    printf("  driver:       overlay (userxattr)\n");
+    printf("  images:       %zu\n", si->images);
+    printf("  layers:       %zu, %s\n", si->layers, size);
+    printf("  registries:   %s\n", si->regconf ? si->regconf : "no registries.conf");
+    for (size_t i = 0; si->dropins && si->dropins[i]; i++)
+        printf("                + %s\n", si->dropins[i]);
+}
+
+static void
+print_info_text(const struct rl_hostinfo *h, const struct store_info *si)
 {
     cleanup_free char *uids = map_text(h->uid_map, h->n_uid_map);
     cleanup_free char *gids = map_text(h->gid_map, h->n_gid_map);
@@ -194,15 +305,17 @@ print_info_text(const struct rl_hostinfo *h)
         printf(", %s, controllers: %s", h->cgroup_delegated ? "delegated" : "not delegated",
                h->cgroup_controllers && h->cgroup_controllers[0] ? h->cgroup_controllers : "none");
     printf("\n");
+    print_store_text(si);
     printf("checks:\n");
     print_checks("  ", h->checks, h->n_checks);
     print_summary("  ", h->checks, h->n_checks);
 }
 
 int
-cmd_info(struct rl_globals *g RL_UNUSED, int argc, char **argv, rl_error_t *err)
+cmd_info(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 {
     struct rl_hostinfo *h = NULL;
+    struct store_info si = { 0 };
     enum format format;
     int ret;
 
@@ -211,16 +324,19 @@ cmd_info(struct rl_globals *g RL_UNUSED, int argc, char **argv, rl_error_t *err)
         return ret < 0 ? ret : 0;
     if (rl_hostinfo_gather(&h, err) < 0)
         return rl_error_wrap(err, "info");
+    store_info_gather(g->root, &si);
     if (format == FORMAT_JSON) {
-        json_t *o = json_pack("{s:o, s:{s:s, s:s}, s:o}", "host", rl_hostinfo_to_json(h), "rl",
-                              "version", PACKAGE_VERSION, "features", RL_FEATURES, "checks",
-                              rl_hostcheck_to_json(h->checks, h->n_checks));
+        json_t *o =
+            json_pack("{s:o, s:{s:s, s:s}, s:o, s:o}", "host", rl_hostinfo_to_json(h), "rl",
+                      "version", PACKAGE_VERSION, "features", RL_FEATURES, "store",
+                      store_info_json(&si), "checks", rl_hostcheck_to_json(h->checks, h->n_checks));
         if (o == NULL)
             abort();
         ret = print_json(o, err);
     } else {
-        print_info_text(h);
+        print_info_text(h, &si);
     }
+    store_info_release(&si);
     rl_hostinfo_free(h);
     return ret;
 }

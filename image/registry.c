@@ -14,6 +14,7 @@
 #include "fs.h"
 #include "log.h"
 #include "manifest.h"
+#include "regconf.h"
 #include "registry.h"
 
 #define USER_AGENT     "rl/" PACKAGE_VERSION
@@ -414,9 +415,17 @@ static int
 registry_setup(struct rl_registry *r, const char *registry, const struct rl_registry_opts *opts,
                rl_error_t *err)
 {
+    cleanup_free char *conf = NULL;
+    bool insecure, blocked;
+
     r->registry = xstrdup(registry);
     r->host = xstrdup(strcmp(registry, "docker.io") == 0 ? "registry-1.docker.io" : registry);
-    r->verify = opts->tls_verify != 0;
+    /* registries.conf: blocked always applies; insecure only without --tls-verify. */
+    if (rl_regconf_lookup(registry, r->repository, &insecure, &blocked, &conf, err) < 0)
+        return -1;
+    if (blocked)
+        return rl_make_error(err, 0, "registry %s is blocked in %s", registry, conf);
+    r->verify = opts->tls_verify == -1 ? !insecure : opts->tls_verify != 0;
     r->cert_dir = opts->cert_dir ? xstrdup(opts->cert_dir) : NULL;
     r->share = curl_share_init();
     if (r->share) {
