@@ -198,7 +198,7 @@ cmd_pull(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     int c;
 
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+qj:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "qj:h", opts, NULL)) != -1) {
         switch (c) {
         case 'q':
             po.quiet = true;
@@ -617,7 +617,7 @@ cmd_images(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     int c, ret = 0;
 
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+af:qnh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "af:qnh", opts, NULL)) != -1) {
         switch (c) {
         case 'a':
             all = true;
@@ -876,7 +876,7 @@ cmd_rmi(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     int c;
 
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+afih", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "afih", opts, NULL)) != -1) {
         switch (c) {
         case 'a':
             all = true;
@@ -1027,7 +1027,7 @@ image_inspect(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 
     opterr = 0;
     optind = 0;
-    while ((c = getopt_long(argc, argv, "+f:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
         switch (c) {
         case 'f':
             format = optarg;
@@ -1123,7 +1123,7 @@ image_prune(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 
     opterr = 0;
     optind = 0;
-    while ((c = getopt_long(argc, argv, "+afh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "afh", opts, NULL)) != -1) {
         switch (c) {
         case 'a':
             all = true;
@@ -1284,7 +1284,7 @@ cmd_login(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     int c;
 
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+u:p:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "u:p:h", opts, NULL)) != -1) {
         switch (c) {
         case 'u':
             free(user);
@@ -1386,7 +1386,7 @@ cmd_logout(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     int c;
 
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+ah", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "ah", opts, NULL)) != -1) {
         switch (c) {
         case 'a':
             all = true;
