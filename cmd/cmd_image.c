@@ -358,14 +358,13 @@ image_rows(struct rl_store *s, json_t *images, bool all, bool no_trunc, const ch
                 if (!match)
                     continue;
             }
-            row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "ID",
-                            no_trunc ? fullid : (char[13]){ 0 }, "Repository", repo, "Tag", tag,
-                            "Digest", digest ? digest : "", "CreatedSince", since, "CreatedAt",
-                            created ? created : "", "Size", size, "Id", id, "SizeBytes",
-                            json_integer_value(json_object_get(img, "size")), "Created",
-                            (json_int_t)(ct >= 0 ? ct : 0));
-            if (!no_trunc)
-                json_object_set_new(row, "ID", json_stringn(id, 12));
+            row =
+                json_pack("{s:s%, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "ID",
+                          no_trunc ? fullid : id, no_trunc ? strlen(fullid) : (size_t)12,
+                          "Repository", repo, "Tag", tag, "Digest", digest ? digest : "",
+                          "CreatedSince", since, "CreatedAt", created ? created : "", "Size", size,
+                          "Id", id, "SizeBytes", json_integer_value(json_object_get(img, "size")),
+                          "Created", (json_int_t)(ct >= 0 ? ct : 0));
             json_array_append_new(rows, row);
         }
     }
