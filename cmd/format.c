@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -13,23 +14,27 @@ rl_human_size(int64_t bytes, char *buf, size_t len)
     double v = (double)bytes;
     int u = 0;
 
-    while (v >= 1000 && u < 5) {
+    /* 999.5 prints as "1e+03" with three significant digits: that is the next unit. */
+    while (v >= 999.5 && u < 5) {
         v /= 1000;
         u++;
     }
     snprintf(buf, len, "%.3g %s", v, units[u]);
 }
 
+/* As go-units' HumanDuration, which podman prints with " ago". */
 void
 rl_human_ago(time_t then, char *buf, size_t len)
 {
-    double s = difftime(time(NULL), then);
-    long m = (long)(s / 60), h = (long)(s / 3600), d = (long)(s / 86400);
+    double d = difftime(time(NULL), then);
+    long s = (long)d, m = (long)(d / 60), h = (long)(d / 3600 + 0.5);
 
     if (s < 1)
         snprintf(buf, len, "Less than a second ago");
+    else if (s == 1)
+        snprintf(buf, len, "1 second ago");
     else if (s < 60)
-        snprintf(buf, len, "%ld seconds ago", (long)s);
+        snprintf(buf, len, "%ld seconds ago", s);
     else if (m == 1)
         snprintf(buf, len, "About a minute ago");
     else if (m < 60)
@@ -38,14 +43,20 @@ rl_human_ago(time_t then, char *buf, size_t len)
         snprintf(buf, len, "About an hour ago");
     else if (h < 48)
         snprintf(buf, len, "%ld hours ago", h);
-    else if (d < 14)
-        snprintf(buf, len, "%ld days ago", d);
-    else if (d < 90)
-        snprintf(buf, len, "%ld weeks ago", d / 7);
-    else if (d < 730)
-        snprintf(buf, len, "%ld months ago", d / 30);
+    else if (h < 24 * 7 * 2)
+        snprintf(buf, len, "%ld days ago", h / 24);
+    else if (h < 24 * 30 * 2)
+        snprintf(buf, len, "%ld weeks ago", h / 24 / 7);
+    else if (h < 24 * 365 * 2)
+        snprintf(buf, len, "%ld months ago", h / 24 / 30);
     else
-        snprintf(buf, len, "%ld years ago", d / 365);
+        snprintf(buf, len, "%ld years ago", (long)(d / 3600) / 24 / 365);
+}
+
+static bool
+two_digits(const char *p)
+{
+    return isdigit((unsigned char)p[0]) && isdigit((unsigned char)p[1]);
 }
 
 time_t
@@ -62,14 +73,17 @@ rl_parse_rfc3339(const char *s)
         return -1;
     if (*p == '.') {
         p++;
+        if (!isdigit((unsigned char)*p))
+            return -1;
         while (isdigit((unsigned char)*p))
             p++;
     }
     t = timegm(&tm);
-    if (*p == 'Z' || *p == 'z')
+    if ((*p == 'Z' || *p == 'z') && p[1] == '\0')
         return t;
-    if ((*p == '+' || *p == '-') && isdigit((unsigned char)p[1]) && isdigit((unsigned char)p[2])
-        && p[3] == ':') {
+    /* "+hh:mm" and nothing after; each character is checked before the next is read. */
+    if ((*p == '+' || *p == '-') && two_digits(p + 1) && p[3] == ':' && two_digits(p + 4)
+        && p[6] == '\0') {
         long off =
             ((p[1] - '0') * 10 + (p[2] - '0')) * 3600L + ((p[4] - '0') * 10 + (p[5] - '0')) * 60L;
         return *p == '+' ? t - off : t + off;
@@ -227,6 +241,12 @@ lookup(json_t *obj, const char *path, bool *found)
     return cur;
 }
 
+static int
+cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static void
 print_value(json_t *v, FILE *out)
 {
@@ -263,17 +283,24 @@ print_value(json_t *v, FILE *out)
         }
         fputc(']', out);
         break;
-    case JSON_OBJECT:
+    case JSON_OBJECT: {
+        /* Go prints a map's keys sorted. */
+        size_t n = json_object_size(v), k = 0;
+        cleanup_free const char **keys = xzalloc((n ? n : 1) * sizeof(char *));
+        json_object_foreach (v, key, e)
+            keys[k++] = key;
+        qsort(keys, n, sizeof(char *), cmp_str);
         fputs("map[", out);
-        json_object_foreach (v, key, e) {
+        for (k = 0; k < n; k++) {
             if (!first)
                 fputc(' ', out);
             first = false;
-            fprintf(out, "%s:", key);
-            print_value(e, out);
+            fprintf(out, "%s:", keys[k]);
+            print_value(json_object_get(v, keys[k]), out);
         }
         fputc(']', out);
         break;
+    }
     }
 }
 

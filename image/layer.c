@@ -13,6 +13,7 @@
 #include "fs.h"
 #include "layer.h"
 #include "log.h"
+#include "store.h"
 
 #define WHITEOUT_PREFIX ".wh."
 #define OPAQUE_NAME     ".wh..wh..opq"
@@ -62,6 +63,7 @@ struct extractor {
     const struct rl_layer_opts *opts;
     struct rl_layer_stats *stats;
     struct archive *a;
+    struct rl_layer_source *src;
     /* The parent directory of the previous entry, kept open: tar streams list a
      * directory's entries together. */
     char *parent_path;
@@ -234,8 +236,11 @@ write_data(struct extractor *x, int fd, const char *path, int64_t size, rl_error
 
         if (r == ARCHIVE_EOF)
             break;
-        if (r < ARCHIVE_WARN)
+        if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+            if (x->src->err) /* the stream's own failure, not libarchive's view of it */
+                return rl_make_error(err, x->src->err->status, "%s", x->src->err->msg);
             return rl_make_error(err, 0, "read '%s': %s", path, archive_error_string(x->a));
+        }
         if (offset != pos && lseek(fd, offset, SEEK_SET) < 0)
             return rl_make_error(err, errno, "seek in '%s'", path);
         x->stats->bytes += len;
@@ -427,10 +432,13 @@ dir_time:
     return 0;
 }
 
-/* Directory times last, deepest first: writing into a directory changes its mtime. */
+/* Directory times last, deepest first: writing into a directory changes its mtime. A
+ * directory listed twice gets the times of its last entry, as tar gives it. */
 static int
 apply_dir_times(struct extractor *x, rl_error_t *err)
 {
+    cleanup_json json_t *done = json_object();
+
     for (size_t i = x->n_dirs; i-- > 0;) {
         const char *path = *x->dirs[i].path ? x->dirs[i].path : ".";
         cleanup_error rl_error_t tmp = NULL;
@@ -442,6 +450,9 @@ apply_dir_times(struct extractor *x, rl_error_t *err)
             *err = steal_pointer(&tmp);
             return rl_error_wrap(err, "set times of '%s'", path);
         }
+        if (json_object_get(done, path))
+            continue;
+        json_object_set_new(done, path, json_true());
         if (futimens(fd, x->dirs[i].times) < 0)
             return rl_make_error(err, errno, "set times of '%s'", x->dirs[i].path);
     }
@@ -484,7 +495,9 @@ int
 rl_layer_extract(int dirfd, struct rl_layer_source *src, const struct rl_layer_opts *opts,
                  struct rl_layer_stats *stats, rl_error_t *err)
 {
-    struct extractor x = { .dirfd = dirfd, .opts = opts, .stats = stats, .parent_fd = -1 };
+    struct extractor x = {
+        .dirfd = dirfd, .opts = opts, .stats = stats, .parent_fd = -1, .src = src
+    };
     struct archive_entry *e;
     int ret = 0, r;
 
@@ -502,7 +515,7 @@ rl_layer_extract(int dirfd, struct rl_layer_source *src, const struct rl_layer_o
         r = archive_read_next_header(x.a, &e);
         if (r == ARCHIVE_EOF)
             break;
-        if (r < ARCHIVE_WARN) {
+        if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
             if (src->err)
                 ret = rl_make_error(err, src->err->status, "%s", src->err->msg);
             else

@@ -81,9 +81,9 @@ int rl_store_tmp_new(struct rl_store *s, struct rl_store_tmp *ret, rl_error_t *e
 void rl_store_tmp_release(struct rl_store_tmp *t);
 int rl_store_tmp_cleanup(struct rl_store *s, rl_error_t *err);
 
-/* Move a finished layer (TMP holding "diff/" and "layer.json") into place. Needs the
- * exclusive lock. When another process stored the same layer first, TMP is removed and
- * that copy is kept. */
+/* Move a finished layer (TMP holding "diff/", "layer.json" and "tar-split") into place.
+ * Needs the exclusive lock. When another process stored the same layer first, that copy is
+ * kept and TMP stays for rl_store_tmp_release to remove. */
 int rl_store_layer_commit(struct rl_store *s, struct rl_store_tmp *tmp, const char *chain_hex,
                           rl_error_t *err);
 
