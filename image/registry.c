@@ -940,6 +940,14 @@ rl_blob_batch_run(struct rl_blob_batch *b, rl_error_t *err)
             curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
             xfer_completed(b, x, m->data.result);
         }
+        /* The last transfer just ended: no reason to wait in poll. */
+        pending = 0;
+        for (size_t i = 0; i < b->n; i++) {
+            if (b->x[i]->state != XFER_DONE)
+                pending++;
+        }
+        if (pending == 0)
+            break;
         if (curl_multi_poll(b->multi, b->wake_fd >= 0 ? &wfd : NULL, b->wake_fd >= 0 ? 1 : 0,
                             (int)timeout, &numfds)
             != CURLM_OK)
