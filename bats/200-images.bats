@@ -463,3 +463,37 @@ assert_store_clean() {
     assert "$n" -eq 4 "one line per layer"
     assert "$output" =~ $'\e\[' "drawn with terminal escapes"
 }
+
+@test "history, images --sort, inspect --type" {
+    pull_q() { run_rl pull -q --tls-verify=false "$1"; }
+    pull_q "$IMG_BUSYBOX"
+    id=${lines[-1]}
+    pull_q "$IMG_LAYERS"
+    run_rl history "$IMG_BUSYBOX"
+    assert "${lines[0]}" =~ '^ID +CREATED +CREATED BY +SIZE +COMMENT' "table header"
+    assert "${lines[1]}" =~ "^${id:0:12} " "the newest entry carries the image id"
+    assert "$output" =~ "umoci repack" "the commands of the config's history"
+    run_rl image history -q --no-trunc "$IMG_BUSYBOX"
+    assert "${lines[0]}" == "$id"
+    assert "${lines[1]}" == "<missing>"
+    run_rl history --format json "$IMG_BUSYBOX"
+    echo "$output" | jq -e 'length == 2 and .[1].SizeBytes > 0' >/dev/null || die "history json"
+    run_rl 125 history nosuchimage
+    assert "$output" == "rl: nosuchimage: image not known"
+
+    # The busybox fixture was built today, the layers one years ago: newest first by default.
+    run_rl images --format '{{.Repository}}'
+    assert "${lines[0]}" == "127.0.0.1:5115/rl-test/busybox"
+    run_rl images --sort repository --format '{{.Repository}}'
+    assert "${lines[0]}" == "127.0.0.1:5115/rl-test/busybox"
+    assert "${lines[1]}" == "127.0.0.1:5115/rl-test/layers"
+    run_rl images --sort size --format '{{.Repository}}'
+    assert "${lines[1]}" == "127.0.0.1:5115/rl-test/layers" "the bigger one last"
+    run_rl 125 images --sort bogus
+    assert "$output" =~ "unknown key 'bogus'"
+
+    run_rl inspect --type image --format '{{.Id}}' "$IMG_BUSYBOX"
+    assert "$output" == "$id"
+    run_rl 125 inspect --type container x
+    assert "$output" =~ "only images can be inspected"
+}

@@ -35,22 +35,24 @@
     "  -j, --jobs N             parallel layer downloads (default 6)\n"                  \
     "  -h, --help               show this help\n"
 
-#define HELP_IMAGES                                                                   \
-    "Usage: rl images [OPTIONS] [REPOSITORY[:TAG]]\n\n"                               \
-    "List the images in the local store.\n\n"                                         \
-    "Options:\n"                                                                      \
-    "  -a, --all                all images (rl has no intermediate images to hide,\n" \
-    "                           so every image is listed with or without it)\n"       \
-    "  -f, --filter KEY=VALUE   only the images that match (repeatable):\n"           \
-    "                           dangling=true|false, reference=PATTERN,\n"            \
-    "                           label=KEY[=VALUE], before=IMAGE, since=IMAGE,\n"      \
-    "                           id=PREFIX\n"                                          \
-    "  -q, --quiet              only image ids\n"                                     \
-    "      --no-trunc           full image ids\n"                                     \
-    "      --digests            show digests\n"                                       \
-    "  -n, --noheading          no header line\n"                                     \
-    "      --format FORMAT      table (default), json, or a Go template such as\n"    \
-    "                           '{{.Repository}}:{{.Tag}}'\n"                         \
+#define HELP_IMAGES                                                                     \
+    "Usage: rl images [OPTIONS] [REPOSITORY[:TAG]]\n\n"                                 \
+    "List the images in the local store.\n\n"                                           \
+    "Options:\n"                                                                        \
+    "  -a, --all                all images (rl has no intermediate images to hide,\n"   \
+    "                           so every image is listed with or without it)\n"         \
+    "      --sort KEY           created (newest first, the default), id, repository,\n" \
+    "                           size or tag\n"                                          \
+    "  -f, --filter KEY=VALUE   only the images that match (repeatable):\n"             \
+    "                           dangling=true|false, reference=PATTERN,\n"              \
+    "                           label=KEY[=VALUE], before=IMAGE, since=IMAGE,\n"        \
+    "                           id=PREFIX\n"                                            \
+    "  -q, --quiet              only image ids\n"                                       \
+    "      --no-trunc           full image ids\n"                                       \
+    "      --digests            show digests\n"                                         \
+    "  -n, --noheading          no header line\n"                                       \
+    "      --format FORMAT      table (default), json, or a Go template such as\n"      \
+    "                           '{{.Repository}}:{{.Tag}}'\n"                           \
     "  -h, --help               show this help\n"
 
 #define HELP_RMI                                                                  \
@@ -83,6 +85,7 @@
     "Manage images.\n\n"                                              \
     "Commands:\n"                                                     \
     "  exists     exit 0 when an image is in the store, 1 when not\n" \
+    "  history    show how an image was built\n"                      \
     "  inspect    show an image's details\n"                          \
     "  ls, list   list images (rl images)\n"                          \
     "  prune      remove images without a name\n"                     \
@@ -371,6 +374,53 @@ image_rows(struct rl_store *s, json_t *images, bool all, bool no_trunc, const ch
     return rows;
 }
 
+/* ------------------------------------------------------------------ images --sort */
+
+static const char *sort_key;
+
+static int
+row_cmp(const void *a, const void *b)
+{
+    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    int r;
+
+    if (strcmp(sort_key, "created") == 0) { /* newest first, as podman */
+        json_int_t cx = json_integer_value(json_object_get(x, "Created"));
+        json_int_t cy = json_integer_value(json_object_get(y, "Created"));
+        r = cx < cy ? 1 : cx > cy ? -1 : 0;
+    } else if (strcmp(sort_key, "size") == 0) {
+        json_int_t sx = json_integer_value(json_object_get(x, "SizeBytes"));
+        json_int_t sy = json_integer_value(json_object_get(y, "SizeBytes"));
+        r = sx < sy ? -1 : sx > sy ? 1 : 0;
+    } else {
+        const char *f = strcmp(sort_key, "id") == 0           ? "Id"
+                        : strcmp(sort_key, "repository") == 0 ? "Repository"
+                                                              : "Tag";
+        r = strcmp(json_string_value(json_object_get(x, f)) ?: "",
+                   json_string_value(json_object_get(y, f)) ?: "");
+    }
+    if (r == 0) /* stable: then by name */
+        r = strcmp(json_string_value(json_object_get(x, "Repository")) ?: "",
+                   json_string_value(json_object_get(y, "Repository")) ?: "");
+    return r;
+}
+
+/* --sort created (newest first, the default), id, repository, size or tag. */
+static void
+sort_rows(json_t *rows, const char *key)
+{
+    size_t n = json_array_size(rows);
+    cleanup_free json_t **v = xzalloc((n ? n : 1) * sizeof(json_t *));
+
+    for (size_t i = 0; i < n; i++)
+        v[i] = json_incref(json_array_get(rows, i));
+    sort_key = key;
+    qsort(v, n, sizeof(json_t *), row_cmp);
+    json_array_clear(rows);
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(rows, v[i]);
+}
+
 /* ------------------------------------------------------------------ images --filter */
 
 #define FILTERS_MAX 64
@@ -591,10 +641,11 @@ print_json(json_t *j, rl_error_t *err)
 int
 cmd_images(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 {
-    enum { OPT_NOTRUNC = 256, OPT_DIGESTS, OPT_FORMAT };
+    enum { OPT_NOTRUNC = 256, OPT_DIGESTS, OPT_FORMAT, OPT_SORT };
     static const struct option opts[] = {
         { "all", no_argument, NULL, 'a' },
         { "filter", required_argument, NULL, 'f' },
+        { "sort", required_argument, NULL, OPT_SORT },
         { "quiet", no_argument, NULL, 'q' },
         { "no-trunc", no_argument, NULL, OPT_NOTRUNC },
         { "digests", no_argument, NULL, OPT_DIGESTS },
@@ -606,7 +657,7 @@ cmd_images(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     cleanup_store struct rl_store *s = NULL;
     cleanup_json json_t *images = NULL, *rows = NULL;
     bool all = false, quiet = false, no_trunc = false, digests = false, noheading = false;
-    const char *format = NULL, *filter = NULL;
+    const char *format = NULL, *filter = NULL, *sort = "created";
     const char *filter_args[FILTERS_MAX];
     struct image_filter filters[FILTERS_MAX];
     size_t n_filters = 0;
@@ -640,6 +691,16 @@ cmd_images(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
             break;
         case OPT_FORMAT:
             format = optarg;
+            break;
+        case OPT_SORT:
+            if (strcmp(optarg, "created") != 0 && strcmp(optarg, "id") != 0
+                && strcmp(optarg, "repository") != 0 && strcmp(optarg, "size") != 0
+                && strcmp(optarg, "tag") != 0)
+                return rl_make_error(err, 0,
+                                     "images: --sort: unknown key '%s': use created, id, "
+                                     "repository, size or tag",
+                                     optarg);
+            sort = optarg;
             break;
         case 'h':
             fputs(HELP_IMAGES, stdout);
@@ -704,6 +765,7 @@ cmd_images(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
         return print_json(out, err);
     }
     rows = image_rows(s, images, all, no_trunc, filter);
+    sort_rows(rows, sort);
     if (quiet) {
         cleanup_json json_t *seen = json_object();
         json_array_foreach (rows, i, row) {
@@ -1175,6 +1237,171 @@ image_prune(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     return 0;
 }
 
+/* ------------------------------------------------------------------ history */
+
+#define HELP_HISTORY                                                                          \
+    "Usage: rl image history [OPTIONS] IMAGE\n\n"                                             \
+    "Show how an image was built: its config's history, newest first.\n\n"                    \
+    "Options:\n"                                                                              \
+    "      --no-trunc           do not shorten ids and commands\n"                            \
+    "  -H, --human[=BOOL]       human sizes and times (default true)\n"                       \
+    "  -q, --quiet              only the ids\n"                                               \
+    "      --format FORMAT      json or a Go template ({{.ID}} {{.Created}} {{.CreatedBy}}\n" \
+    "                           {{.Size}} {{.Comment}})\n"                                    \
+    "  -h, --help               show this help\n"
+
+int
+cmd_history(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
+{
+    enum { OPT_NOTRUNC = 256, OPT_FORMAT, OPT_HUMAN };
+    static const struct option opts[] = {
+        { "no-trunc", no_argument, NULL, OPT_NOTRUNC },
+        { "human", optional_argument, NULL, OPT_HUMAN },
+        { "quiet", no_argument, NULL, 'q' },
+        { "format", required_argument, NULL, OPT_FORMAT },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    cleanup_store struct rl_store *s = NULL;
+    cleanup_json json_t *images = NULL, *rows = json_array(), *cfg = NULL, *metas = json_array();
+    bool no_trunc = false, human = true, quiet = false;
+    const char *format = NULL;
+    struct rl_template *t = NULL;
+    json_t *img, *hist, *h, *layers;
+    size_t i, layer;
+    long idx;
+    int c, ret = 0;
+
+    opterr = 0;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "Hqh", opts, NULL)) != -1) {
+        switch (c) {
+        case OPT_NOTRUNC:
+            no_trunc = true;
+            break;
+        case 'H':
+            human = true;
+            break;
+        case OPT_HUMAN:
+            if (parse_bool("--human", optarg, &human, err) < 0)
+                return -1;
+            break;
+        case 'q':
+            quiet = true;
+            break;
+        case OPT_FORMAT:
+            format = optarg;
+            break;
+        case 'h':
+            fputs(HELP_HISTORY, stdout);
+            return 0;
+        default:
+            return bad_option("history", argc, argv, err);
+        }
+    }
+    if (argc - optind != 1)
+        return rl_make_error(err, 0, "history: need exactly one image (see 'rl history --help')");
+    if (format && strcmp(format, "json") != 0 && rl_template_parse(format, &t, err) < 0)
+        return rl_error_wrap(err, "history: --format");
+    if (rl_store_open(g->root, &s, err) < 0 || rl_store_lock(s, LOCK_SH, err) < 0
+        || rl_store_images_load(s, &images, err) < 0)
+        goto fail;
+    idx = rl_store_image_find(images, argv[optind], err);
+    if (idx < 0) {
+        plain_error(err);
+        goto fail;
+    }
+    img = json_array_get(images, (size_t)idx);
+    cfg = load_config(s, img);
+    layers = json_object_get(img, "layers");
+    json_array_foreach (layers, i, h) {
+        cleanup_error rl_error_t tmp = NULL;
+        json_t *meta = NULL;
+        if (rl_store_layer_meta(s, json_string_value(h), &meta, &tmp) < 0)
+            meta = json_object();
+        json_array_append_new(metas, meta);
+    }
+    rl_store_lock(s, LOCK_UN, NULL);
+    hist = json_object_get(cfg, "history");
+    /* Entries that made a layer take the layers in order; the last one is the image. */
+    layer = 0;
+    json_array_foreach (hist, i, h) {
+        bool empty = json_is_true(json_object_get(h, "empty_layer"));
+        const char *created = json_string_value(json_object_get(h, "created"));
+        const char *by = json_string_value(json_object_get(h, "created_by"));
+        const char *comment = json_string_value(json_object_get(h, "comment"));
+        json_int_t size = 0;
+        char since[64] = "", hsize[32];
+        time_t ct = rl_parse_rfc3339(created);
+
+        if (!empty) {
+            size = json_integer_value(json_object_get(json_array_get(metas, layer), "size"));
+            layer++;
+        }
+        if (ct >= 0)
+            rl_human_ago(ct, since, sizeof(since));
+        rl_human_size(size, hsize, sizeof(hsize));
+        json_array_insert_new(
+            rows, 0,
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:I}", "ID", "<missing>", "Created",
+                      human ? since : (created ? created : ""), "CreatedAt", created ? created : "",
+                      "CreatedBy", by ? by : "", "Size", human ? hsize : "", "SizeBytes", size,
+                      "Comment", comment ? comment : "", "CreatedSince", (json_int_t)ct));
+        if (!human) {
+            char num[32];
+            snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, size);
+            json_object_set_new(json_array_get(rows, 0), "Size", json_string(num));
+        }
+    }
+    if (json_array_size(rows) == 0)
+        json_array_append_new(rows,
+                              json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s}", "ID", "", "Created",
+                                        "", "CreatedAt", "", "CreatedBy", "", "Size", "0 B",
+                                        "SizeBytes", (json_int_t)0, "Comment", ""));
+    {
+        const char *id = json_string_value(json_object_get(img, "id"));
+        json_object_set_new(json_array_get(rows, 0), "ID",
+                            no_trunc ? json_string(id) : json_stringn(id, 12));
+    }
+    if (quiet) {
+        json_array_foreach (rows, i, h)
+            printf("%s\n", json_string_value(json_object_get(h, "ID")));
+    } else if (format && strcmp(format, "json") == 0) {
+        ret = print_json(rows, err);
+    } else if (t) {
+        json_array_foreach (rows, i, h) {
+            if (rl_template_render(t, h, stdout, err) < 0) {
+                ret = -1;
+                break;
+            }
+        }
+    } else {
+        struct rl_table *tab = rl_table_new(5);
+        const char *head[] = { "ID", "CREATED", "CREATED BY", "SIZE", "COMMENT" };
+        rl_table_add(tab, head);
+        json_array_foreach (rows, i, h) {
+            const char *by = json_string_value(json_object_get(h, "CreatedBy"));
+            cleanup_free char *shortby = NULL;
+            const char *cells[5];
+            if (!no_trunc && strlen(by) > 45)
+                shortby = xasprintf("%.42s...", by);
+            cells[0] = json_string_value(json_object_get(h, "ID"));
+            cells[1] = json_string_value(json_object_get(h, "Created"));
+            cells[2] = shortby ? shortby : by;
+            cells[3] = json_string_value(json_object_get(h, "Size"));
+            cells[4] = json_string_value(json_object_get(h, "Comment"));
+            rl_table_add(tab, cells);
+        }
+        rl_table_print(tab, stdout);
+        rl_table_free(tab);
+    }
+    rl_template_free(t);
+    return ret;
+fail:
+    rl_template_free(t);
+    return -1;
+}
+
 int
 cmd_image(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 {
@@ -1200,6 +1427,8 @@ cmd_image(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
         return cmd_tag(g, argc, argv, err);
     if (strcmp(sub, "prune") == 0)
         return image_prune(g, argc, argv, err);
+    if (strcmp(sub, "history") == 0)
+        return cmd_history(g, argc, argv, err);
     if (strcmp(sub, "exists") == 0)
         return image_exists(g, argc, argv, err);
     return rl_make_error(err, 0, "image: unknown command '%s' (see 'rl image --help')", sub);
@@ -1209,16 +1438,37 @@ cmd_image(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 int
 cmd_inspect(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 {
-    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
-        if (rl_is_help(argv[i])) {
-            printf("Usage: rl inspect [--format FORMAT] IMAGE [IMAGE...]\n\n"
+    cleanup_free char **args = xzalloc((size_t)(argc + 1) * sizeof(char *));
+    int n = 0;
+
+    for (int i = 0; i < argc; i++) {
+        const char *type = NULL;
+        if (i > 0 && rl_is_help(argv[i])) {
+            printf("Usage: rl inspect [--type image] [--format FORMAT] IMAGE [IMAGE...]\n\n"
                    "Show an image's details as JSON, or through a Go template (--format "
                    "'{{.Id}}').\nThe same as 'rl image inspect'.\n");
             return 0;
         }
+        /* --type: images are all rl knows yet; containers come with rl run. */
+        if (i > 0 && (strcmp(argv[i], "--type") == 0 || strcmp(argv[i], "-t") == 0)) {
+            if (i + 1 >= argc)
+                return rl_make_error(err, 0, "inspect: --type needs a value");
+            type = argv[++i];
+        } else if (i > 0 && rl_str_has_prefix(argv[i], "--type=")) {
+            type = argv[i] + 7;
+        }
+        if (type) {
+            if (strcmp(type, "image") != 0 && strcmp(type, "all") != 0)
+                return rl_make_error(err, 0,
+                                     "inspect: --type '%s': only images can be inspected here "
+                                     "(use image or all)",
+                                     type);
+            continue;
+        }
+        args[n++] = argv[i];
     }
     optind = 0;
-    return image_inspect(g, argc, argv, err);
+    return image_inspect(g, n, args, err);
 }
 
 /* ------------------------------------------------------------------ login / logout */

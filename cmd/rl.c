@@ -19,6 +19,7 @@ static const struct rl_command commands[] = {
     { "tag", cmd_tag, "Give an image more names", "IMAGE NAME [NAME...]", 0 },
     { "image", cmd_image, "Manage images (inspect, ls, prune, pull, rm, tag, exists)",
       "COMMAND [OPTIONS] [ARG...]", 0 },
+    { "history", cmd_history, "Show how an image was built", "[OPTIONS] IMAGE", 0 },
     { "inspect", cmd_inspect, "Show an image's details", "[--format FORMAT] IMAGE [IMAGE...]", 0 },
     { "save", cmd_save, "Write images to a docker-archive or oci-archive tarball",
       "[OPTIONS] IMAGE [IMAGE...]", 0 },

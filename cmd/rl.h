@@ -35,6 +35,7 @@ int cmd_images(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 int cmd_rmi(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 int cmd_tag(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 int cmd_image(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
+int cmd_history(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 int cmd_inspect(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 int cmd_save(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 int cmd_load(struct rl_globals *g, int argc, char **argv, rl_error_t *err);

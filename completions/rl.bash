@@ -3,12 +3,12 @@
 # (and link rl-oci to it).
 # shellcheck shell=bash
 
-_rl_verbs="oci pull images rmi tag image inspect save load import login logout info doctor version
+_rl_verbs="oci pull images rmi tag image history inspect save load import login logout info doctor version
            help"
 _rl_global_opts="--root --log --log-format --log-level --debug --help --version"
 _rl_oci_opts="--root --log --log-format --debug --systemd-cgroup --rootless --help"
 _rl_oci_verbs="spec create start run state kill delete exec list ps features"
-_rl_image_verbs="inspect ls list prune pull rm tag exists"
+_rl_image_verbs="inspect ls list prune pull rm tag exists history"
 
 # _rl_oci_flags VERB: the options of `rl oci VERB`.
 _rl_oci_flags() {
@@ -33,9 +33,11 @@ _rl_image_flags() {
     case "$1" in
     pull) echo "-q --quiet --platform --arch --os --variant --tls-verify --tls-verify=false
                 --creds --authfile --cert-dir -j --jobs" ;;
-    images) echo "-a --all -f --filter -q --quiet --no-trunc --digests -n --noheading --format" ;;
+    images) echo "-a --all -f --filter --sort -q --quiet --no-trunc --digests -n --noheading
+                 --format" ;;
+    history) echo "--no-trunc -H --human -q --quiet --format" ;;
     rmi) echo "-a --all -f --force -i --ignore" ;;
-    inspect) echo "-f --format" ;;
+    inspect) echo "-f --format --type" ;;
     save) echo "-o --output --format -m --multi-image-archive -q --quiet --compress" ;;
     load) echo "-i --input -q --quiet" ;;
     import) echo "-c --change -m --message -q --quiet" ;;
@@ -56,7 +58,7 @@ _rl_takes_arg() {
         --pid-file | --preserve-fds | -p | --process | -e | --env | --cwd | -u | --user | -g | \
         --additional-gids | -c | --cap | --format | --platform | --arch | --os | --variant | \
         --creds | --authfile | --cert-dir | -j | --jobs | --username | --password | --filter | \
-        -o | --output | --input | --change | --message) return 0 ;;
+        -o | --output | --input | --change | --message | --sort | --type) return 0 ;;
     -f)
         case "${2:-}" in
         delete | rmi | rm | prune) return 1 ;;
@@ -293,7 +295,7 @@ _rl_image_complete() {
         rmi | inspect)
             mapfile -t COMPREPLY < <(compgen -W "$(_rl_images "$root")" -- "$cur")
             ;;
-        tag | exists | images)
+        tag | exists | images | history)
             [ "$npos" -eq 0 ] && mapfile -t COMPREPLY < <(compgen -W "$(_rl_images "$root")" -- "$cur")
             ;;
         save)
