@@ -497,3 +497,35 @@ assert_store_clean() {
     run_rl 125 inspect --type container x
     assert "$output" =~ "only images can be inspected"
 }
+
+@test "a registry that redirects blobs to storage: followed, without the credentials" {
+    [ -n "${IMG_BAD_REDIRECT:-}" ] || die "the fixtures have no IMG_BAD_REDIRECT"
+    pull_q() { run_rl pull -q --tls-verify=false "$@"; }
+    pull_q "$IMG_BAD_REDIRECT"
+    # Behind Basic auth: the storage (another host name) refuses any Authorization header,
+    # so the registry's credentials must not follow the redirect.
+    run_rl rmi -a
+    run_rl 125 pull -q --tls-verify=false "$IMG_BAD_REDIRECT_AUTH"
+    assert "$output" =~ "requires a login"
+    pull_q --creds someone:secret "$IMG_BAD_REDIRECT_AUTH"
+    lower=$("$RL" --root "$RL_ROOT" image inspect --format '{{.GraphDriver.Data.LowerDir}}' \
+        "$IMG_BAD_REDIRECT_AUTH")
+    [ -x "$lower/bin/busybox" ] || die "redirected layer not extracted"
+}
+
+@test "layers: a file capability (security.capability) is kept" {
+    run_rl pull -q --tls-verify=false "$IMG_LAYERS"
+    lower=$("$RL" --root "$RL_ROOT" image inspect --format '{{.GraphDriver.Data.LowerDir}}' \
+        "$IMG_LAYERS")
+    found=
+    IFS=: read -ra dirs <<<"$lower"
+    for d in "${dirs[@]}"; do
+        if [ -e "$d/rl/cap-file" ]; then
+            found=$(getfattr --absolute-names -e hex -n security.capability "$d/rl/cap-file" \
+                2>/dev/null | sed -n 's/^security.capability=//p')
+        fi
+    done
+    # v2 (0x02...) as root, v3 (0x03..., with the namespace's root id) in a user namespace;
+    # either way cap_net_raw (bit 13: bytes 00 20 00 00) is permitted, with the effective bit.
+    assert "$found" =~ '^0x0100000[23]00200000' "the capability is set"
+}

@@ -1240,8 +1240,9 @@ image_prune(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 /* ------------------------------------------------------------------ history */
 
 #define HELP_HISTORY                                                                          \
-    "Usage: rl image history [OPTIONS] IMAGE\n\n"                                             \
-    "Show how an image was built: its config's history, newest first.\n\n"                    \
+    "Usage: rl history [OPTIONS] IMAGE\n\n"                                                   \
+    "Show how an image was built: its config's history, newest first (rl image history is\n"  \
+    "the same).\n\n"                                                                          \
     "Options:\n"                                                                              \
     "      --no-trunc           do not shorten ids and commands\n"                            \
     "  -H, --human[=BOOL]       human sizes and times (default true)\n"                       \

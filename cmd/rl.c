@@ -17,7 +17,7 @@ static const struct rl_command commands[] = {
     { "images", cmd_images, "List images in the local store", "[OPTIONS] [REPOSITORY[:TAG]]", 0 },
     { "rmi", cmd_rmi, "Remove images", "[OPTIONS] IMAGE [IMAGE...]", 0 },
     { "tag", cmd_tag, "Give an image more names", "IMAGE NAME [NAME...]", 0 },
-    { "image", cmd_image, "Manage images (inspect, ls, prune, pull, rm, tag, exists)",
+    { "image", cmd_image, "Manage images (inspect, ls, prune, pull, rm, tag, exists, history)",
       "COMMAND [OPTIONS] [ARG...]", 0 },
     { "history", cmd_history, "Show how an image was built", "[OPTIONS] IMAGE", 0 },
     { "inspect", cmd_inspect, "Show an image's details", "[--format FORMAT] IMAGE [IMAGE...]", 0 },

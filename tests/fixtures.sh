@@ -455,6 +455,8 @@ write_env() {
         echo "IMG_BAD_500=$REG_BAD/bad/500:latest"
         echo "IMG_BAD_FLAKY=$REG_BAD/bad/flaky:latest"
         echo "IMG_BAD_SLOW=$REG_BAD/bad/slow:latest"
+        echo "IMG_BAD_REDIRECT=$REG_BAD/bad/redirect:latest"
+        echo "IMG_BAD_REDIRECT_AUTH=$REG_BAD/bad/redirect-auth:latest"
     } >"$FIXTURES/env.tmp"
     mv -f "$FIXTURES/env.tmp" "$FIXTURES/env"
 }

@@ -22,6 +22,11 @@ layer, made by tests/fixtures.sh), and has the tag "latest" (manifests also by d
                     Content-Range. Blobs advertise Accept-Ranges: bytes.
   bad/slow          the layer: headers and the first 4 KiB, then nothing for --slow
                     seconds (default 30), then the rest (for client timeouts)
+  bad/redirect      every blob answers 307 to http://localhost:PORT/_storage/DIGEST (this
+                    server under another host name, as registries send clients to their
+                    blob storage), which refuses any request with an Authorization header
+  bad/redirect-auth the same behind Basic auth (any user and password): the client must
+                    not send the registry's credentials to the storage host
 
 Other repositories answer 404 NAME_UNKNOWN; unknown blobs 404 BLOB_UNKNOWN. GET /v2/
 answers 200 "{}". GET /_bad/log returns the requests seen so far (one line each: method,
@@ -72,7 +77,8 @@ def load(layout, tag):
     blobs = {manifest["config"]["digest"]: config_bytes, layer: blob(layer)}
 
     repos = {}
-    for fault in ("wrong-digest", "truncated", "500", "flaky", "slow"):
+    for fault in ("wrong-digest", "truncated", "500", "flaky", "slow", "redirect",
+                  "redirect-auth"):
         repos["bad/" + fault] = Repo(fault, manifest_bytes, blobs, layer)
     repos["bad/bad-manifest"] = Repo("bad-manifest", b"{this is not json", blobs, layer)
     config = json.loads(config_bytes)
@@ -138,6 +144,15 @@ class Handler(BaseHTTPRequestHandler):
                 self.server.requests.clear()
                 self.server.flaky_count = 0
             return self.reply(200, b"reset\n", "text/plain")
+        if path.startswith("/_storage/"):
+            digest = path[len("/_storage/"):]
+            for r in self.server.repos.values():
+                if digest in r.blobs:
+                    # Blob storage does not know the registry's credentials.
+                    if self.headers.get("Authorization"):
+                        return self.error(400, "UNSUPPORTED", "credentials sent to storage")
+                    return self.reply(200, r.blobs[digest], "application/octet-stream")
+            return self.error(404, "BLOB_UNKNOWN", "not in storage")
         m = ROUTE.match(path)
         repo = self.server.repos.get(m.group("name")) if m else None
         if m and m.group("name") == "bad/500" or path.startswith("/v2/bad/500/"):
@@ -145,6 +160,12 @@ class Handler(BaseHTTPRequestHandler):
         if not repo:
             return self.error(404, "NAME_UNKNOWN", "repository name not known to registry")
         ref = m.group("ref")
+        if repo.fault == "redirect-auth" and not self.headers.get("Authorization", "").startswith(
+                "Basic "):
+            return self.reply(401, json.dumps({"errors": [{"code": "UNAUTHORIZED",
+                                                           "message": "authentication required"}]
+                                               }).encode(),
+                              headers={"WWW-Authenticate": 'Basic realm="bad"'})
         if m.group("kind") == "manifests":
             if ref not in ("latest", repo.manifest_digest):
                 return self.error(404, "MANIFEST_UNKNOWN", "manifest unknown")
@@ -153,6 +174,10 @@ class Handler(BaseHTTPRequestHandler):
         if ref not in repo.blobs:
             return self.error(404, "BLOB_UNKNOWN", "blob unknown to registry")
         body = repo.blobs[ref]
+        if repo.fault in ("redirect", "redirect-auth"):
+            port = self.server.server_address[1]
+            return self.reply(307, b"", "text/plain",
+                              {"Location": f"http://localhost:{port}/_storage/{ref}"})
         if ref == repo.layer:
             return self.layer(repo, body)
         return self.reply(200, body, "application/octet-stream",

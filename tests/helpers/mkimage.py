@@ -36,6 +36,7 @@ import os
 import shutil
 import subprocess
 import sys
+import struct
 import tarfile
 import urllib.error
 import urllib.parse
@@ -262,6 +263,11 @@ def layers_image(layout, workdir, expect_path):
         sym("rl/symlink-rel", "../rl/keep.txt"),
         sym("rl/symlink-dangling", "/nonexistent/target"),
         (ti("rl/xattr-file", pax_headers={"SCHILY.xattr.user.rltest": "hello"}), b"xattr"),
+        # A file capability (v2, cap_net_raw permitted + effective), as `setcap` stores it.
+        (ti("rl/cap-file", mode=0o755, pax_headers={
+            "SCHILY.xattr.security.capability":
+                struct.pack("<IIIII", 0x02000001, 1 << 13, 0, 0, 0).decode("latin-1")}),
+         b"#!/bin/sh\n"),
         d(LONG_DIR),
         f(LONG_FILE, b"long"),
         (ti("rl/fifo", tarfile.FIFOTYPE, 0o644), None),
