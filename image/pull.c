@@ -527,8 +527,7 @@ rl_pull(struct rl_store *s, const char *name, const struct rl_pull_opts *opts, c
         const char *hex = chain[i] + 7;
         if (rl_store_layer_exists(s, hex)) {
             if (!opts->quiet)
-                fprintf(stderr, "Copying blob %.19s skipped: already exists\n",
-                        m->layers[i].digest);
+                fprintf(stderr, "Copying blob %s skipped: already exists\n", m->layers[i].digest);
             continue;
         }
         p.jobs[p.n_jobs].desc = &m->layers[i];
@@ -583,7 +582,7 @@ rl_pull(struct rl_store *s, const char *name, const struct rl_pull_opts *opts, c
                 goto fail;
             }
             if (!opts->quiet && !p.tty)
-                fprintf(stderr, "Copying blob %.19s done\n", p.jobs[i].desc->digest);
+                fprintf(stderr, "Copying blob %s\n", p.jobs[i].desc->digest);
             if (p.jobs[i].stats.devices_skipped)
                 rl_warning("layer %.19s: %llu device node%s skipped (a user namespace cannot "
                            "create them)",
@@ -603,7 +602,8 @@ rl_pull(struct rl_store *s, const char *name, const struct rl_pull_opts *opts, c
         rl_store_lock(s, LOCK_UN, NULL);
     }
     if (!opts->quiet)
-        fprintf(stderr, "Copying config %.19s done\nWriting manifest to image destination\n",
+        fprintf(stderr,
+                "Copying config %s\nWriting manifest to image destination\nStoring signatures\n",
                 m->config.digest);
 
     if (rl_store_blob_put(s, mdigest, mbuf, mlen, err) < 0
