@@ -7,23 +7,15 @@
 load helpers
 
 setup_file() {
-    local env=${RL_FIXTURES:-/var/tmp/rl-fixtures}/env
-    if [ ! -r "$env" ]; then
-        [ -z "${RL_FIXTURES:-}" ] || die "RL_FIXTURES=$RL_FIXTURES has no env file: run tests/fixtures.sh"
-        skip "no image fixtures: run 'bash tests/fixtures.sh' as root"
-    fi
+    image_fixtures_check
 }
 
 setup() {
-    # shellcheck source=/dev/null
-    . "${RL_FIXTURES:-/var/tmp/rl-fixtures}/env"
-    export RL_ROOT=$BATS_TEST_TMPDIR/store
+    image_fixtures_setup
 }
 
 teardown() {
-    if [ -d "$RL_ROOT" ]; then
-        "$RL" --root "$RL_ROOT" rmi -a >/dev/null 2>&1 3>&- || true
-    fi
+    image_store_cleanup
 }
 
 pull_q() {

@@ -404,3 +404,31 @@ bundle_args() {
     done
     bundle_set "$dir" ".process.args = [$list]" "${jqargs[@]}"
 }
+
+# ---------------------------------------------------------------- image fixtures
+
+# image_fixtures_check: in setup_file of the image tests. Skips when tests/fixtures.sh never
+# ran (bats by hand), fails when RL_FIXTURES names fixtures that are not there (CI).
+image_fixtures_check() {
+    local env=${RL_FIXTURES:-/var/tmp/rl-fixtures}/env
+    if [ ! -r "$env" ]; then
+        [ -z "${RL_FIXTURES:-}" ] || die "RL_FIXTURES=$RL_FIXTURES has no env file: run tests/fixtures.sh"
+        skip "no image fixtures: run 'bash tests/fixtures.sh' as root"
+    fi
+}
+
+# image_fixtures_setup: in setup: the registries' and images' names (REG_*, IMG_*, ...) and
+# a store of the test's own as RL_ROOT.
+image_fixtures_setup() {
+    # shellcheck source=/dev/null
+    . "${RL_FIXTURES:-/var/tmp/rl-fixtures}/env"
+    export RL_ROOT=$BATS_TEST_TMPDIR/store
+}
+
+# image_store_cleanup: in teardown. Layer files belong to the user's subordinate ids: only
+# rl, in its user namespace, can remove them.
+image_store_cleanup() {
+    if [ -d "${RL_ROOT:-}" ]; then
+        "$RL" --root "$RL_ROOT" rmi -a >/dev/null 2>&1 3>&- || true
+    fi
+}

@@ -44,14 +44,6 @@
     "  -q, --quiet              print only the image id\n"                                      \
     "  -h, --help               show this help\n"
 
-static int
-bad_option(const char *verb, int argc, char **argv, rl_error_t *err)
-{
-    const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
-    return rl_make_error(err, 0, "%s: unknown option or missing value '%s' (see 'rl %s --help')",
-                         verb, arg, verb);
-}
-
 int
 cmd_save(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 {
@@ -93,7 +85,7 @@ cmd_save(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
             fputs(HELP_SAVE, stdout);
             return 0;
         default:
-            return bad_option("save", argc, argv, err);
+            return rl_cmd_bad_option("save", argc, argv, err);
         }
     }
     if (optind >= argc)
@@ -162,7 +154,7 @@ cmd_load(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
             fputs(HELP_LOAD, stdout);
             return 0;
         default:
-            return bad_option("load", argc, argv, err);
+            return rl_cmd_bad_option("load", argc, argv, err);
         }
     }
     if (optind < argc)
@@ -345,7 +337,7 @@ cmd_import(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
             fputs(HELP_IMPORT, stdout);
             return 0;
         default:
-            return bad_option("import", argc, argv, err);
+            return rl_cmd_bad_option("import", argc, argv, err);
         }
     }
     if (argc - optind < 1 || argc - optind > 2)

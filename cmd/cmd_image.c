@@ -116,8 +116,8 @@
     "      --authfile FILE      the credentials file\n"                \
     "  -h, --help               show this help\n"
 
-static int
-bad_option(const char *verb, int argc, char **argv, rl_error_t *err)
+int
+rl_cmd_bad_option(const char *verb, int argc, char **argv, rl_error_t *err)
 {
     const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
     return rl_make_error(err, 0, "%s: unknown option or missing value '%s' (see 'rl %s --help')",
@@ -241,7 +241,7 @@ cmd_pull(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
             fputs(HELP_PULL, stdout);
             return 0;
         default:
-            return bad_option("pull", argc, argv, err);
+            return rl_cmd_bad_option("pull", argc, argv, err);
         }
     }
     if (optind >= argc)
@@ -706,7 +706,7 @@ cmd_images(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
             fputs(HELP_IMAGES, stdout);
             return 0;
         default:
-            return bad_option("images", argc, argv, err);
+            return rl_cmd_bad_option("images", argc, argv, err);
         }
     }
     if (argc - optind > 1)
@@ -952,7 +952,7 @@ cmd_rmi(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
             fputs(HELP_RMI, stdout);
             return 0;
         default:
-            return bad_option("rmi", argc, argv, err);
+            return rl_cmd_bad_option("rmi", argc, argv, err);
         }
     }
     if (!all && optind >= argc)
@@ -1097,7 +1097,7 @@ image_inspect(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
             fputs(HELP_INSPECT, stdout);
             return 0;
         default:
-            return bad_option("image inspect", argc, argv, err);
+            return rl_cmd_bad_option("image inspect", argc, argv, err);
         }
     }
     if (optind >= argc)
@@ -1196,7 +1196,7 @@ image_prune(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
             fputs(HELP_PRUNE, stdout);
             return 0;
         default:
-            return bad_option("image prune", argc, argv, err);
+            return rl_cmd_bad_option("image prune", argc, argv, err);
         }
     }
     if (optind < argc)
@@ -1297,7 +1297,7 @@ cmd_history(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
             fputs(HELP_HISTORY, stdout);
             return 0;
         default:
-            return bad_option("history", argc, argv, err);
+            return rl_cmd_bad_option("history", argc, argv, err);
         }
     }
     if (argc - optind != 1)
@@ -1565,7 +1565,7 @@ cmd_login(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
             fputs(HELP_LOGIN, stdout);
             return 0;
         default:
-            return bad_option("login", argc, argv, err);
+            return rl_cmd_bad_option("login", argc, argv, err);
         }
     }
     if (argc - optind != 1)
@@ -1648,7 +1648,7 @@ cmd_logout(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
             fputs(HELP_LOGOUT, stdout);
             return 0;
         default:
-            return bad_option("logout", argc, argv, err);
+            return rl_cmd_bad_option("logout", argc, argv, err);
         }
     }
     if (all && optind < argc)

@@ -51,6 +51,9 @@ int cmd_version(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
  * NULL): only one id is mapped. */
 int rl_cmd_store_userns(bool *single, rl_error_t *err);
 
+/* "VERB: unknown option or missing value 'ARG' (see 'rl VERB --help')", for getopt's '?'. */
+int rl_cmd_bad_option(const char *verb, int argc, char **argv, rl_error_t *err);
+
 /* Print "Usage: rl VERB USAGE" and the summary; for --help of every verb. */
 void rl_print_command_help(FILE *out, const char *prefix, const struct rl_command *cmd);
 /* True when ARG is -h or --help. */

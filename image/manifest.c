@@ -19,32 +19,10 @@
 /* jansson's own json_decrefp (2.11 and later) releases a reference; NULL is fine. */
 #define cleanup_json __attribute__((cleanup(json_decrefp)))
 
-/* TEXT as an error message may quote it: bytes outside printable ASCII as \xNN, and long
- * values cut short. */
 static char *
 shown(const char *text)
 {
-    static const char hexdigits[] = "0123456789abcdef";
-    size_t len = strnlen(text, SHOWN_MAX_LEN + 1);
-    size_t n = len > SHOWN_MAX_LEN ? SHOWN_MAX_LEN : len;
-    char *buf = xmalloc(n * 4 + 4);
-    char *p = buf;
-
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)text[i];
-        if (c < 0x20 || c >= 0x7f) {
-            *p++ = '\\';
-            *p++ = 'x';
-            *p++ = hexdigits[c >> 4];
-            *p++ = hexdigits[c & 0xf];
-        } else {
-            *p++ = (char)c;
-        }
-    }
-    if (len > n)
-        p = memcpy(p, "...", 3) + 3;
-    *p = '\0';
-    return buf;
+    return rl_str_shown(text, SHOWN_MAX_LEN);
 }
 
 static const char *

@@ -180,3 +180,29 @@ rl_strv_push(char ***v, const char *s)
     (*v)[n] = xstrdup(s);
     (*v)[n + 1] = NULL;
 }
+
+char *
+rl_str_shown(const char *text, size_t max)
+{
+    static const char hexdigits[] = "0123456789abcdef";
+    size_t len = strnlen(text, max + 1);
+    size_t n = len > max ? max : len;
+    char *buf = xmalloc(n * 4 + 4);
+    char *p = buf;
+
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c < 0x20 || c >= 0x7f) {
+            *p++ = '\\';
+            *p++ = 'x';
+            *p++ = hexdigits[c >> 4];
+            *p++ = hexdigits[c & 0xf];
+        } else {
+            *p++ = (char)c;
+        }
+    }
+    if (len > n)
+        p = (char *)memcpy(p, "...", 3) + 3;
+    *p = '\0';
+    return buf;
+}

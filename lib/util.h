@@ -72,6 +72,9 @@ char **rl_strv_dup(char *const *v);
 void rl_strv_push(char ***v, const char *s);
 
 bool rl_str_has_prefix(const char *s, const char *prefix);
+/* TEXT as an error message may quote it: bytes outside printable ASCII as \xNN, and text
+ * longer than MAX cut short with "...". Caller frees. */
+char *rl_str_shown(const char *text, size_t max);
 bool rl_str_has_suffix(const char *s, const char *suffix);
 
 /* Parse a whole decimal number; false on junk, overflow or out of [min, max]. */
