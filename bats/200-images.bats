@@ -133,6 +133,8 @@ in_image() {
         || die "images --format json"
     run_rl images --noheading
     assert "${lines[0]}" !~ REPOSITORY
+    run_rl images --format '{{.Dangling}} {{.Containers}} {{.Labels}}'
+    assert "${lines[0]}" == "false 0 map[org.opencontainers.image.title:rl-test-busybox rl.test:busybox]"
     run_rl 125 images --format '{{.NoSuchField}}'
     assert "$output" =~ "can't evaluate field NoSuchField"
 }

@@ -331,6 +331,7 @@ image_rows(struct rl_store *s, json_t *images, bool all, bool no_trunc, const ch
         char size[32], since[64];
         cleanup_free char *fullid = xasprintf("sha256:%s", id);
         size_t n = json_array_size(names);
+        cleanup_json json_t *labels = NULL;
 
         rl_human_size(json_integer_value(json_object_get(img, "size")), size, sizeof(size));
         if (ct >= 0)
@@ -368,6 +369,18 @@ image_rows(struct rl_store *s, json_t *images, bool all, bool no_trunc, const ch
                           "CreatedSince", since, "CreatedAt", created ? created : "", "Size", size,
                           "Id", id, "SizeBytes", json_integer_value(json_object_get(img, "size")),
                           "Created", (json_int_t)(ct >= 0 ? ct : 0));
+            /* The other fields podman's templates know. */
+            json_object_set_new(row, "Dangling", json_boolean(n == 0));
+            json_object_set_new(row, "Containers", json_integer(0));
+            json_object_set_new(row, "ReadOnly", json_false());
+            json_object_set(row, "Names", json_object_get(img, "names"));
+            json_object_set(row, "History", json_object_get(img, "names"));
+            if (labels == NULL) {
+                cleanup_json json_t *cfg = load_config(s, img);
+                json_t *l = json_object_get(json_object_get(cfg, "config"), "Labels");
+                labels = json_is_object(l) ? json_incref(l) : json_object();
+            }
+            json_object_set(row, "Labels", labels);
             json_array_append_new(rows, row);
         }
     }
