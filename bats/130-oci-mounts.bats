@@ -312,3 +312,35 @@ _mnt_symlinks() {
     assert "$output" == "2" "the mounts inside"
     _mnt_nothing_left "$b"
 }
+
+@test "oci mounts: overlay of 200 layers, more than one page of lowerdir" {
+    local b=$BATS_TEST_TMPDIR/b id=c-$(safename) l=$BATS_TEST_TMPDIR/layers lower='' i d
+    for ((i = 0; i < 200; i++)); do
+        d=$l/layer-$(printf '%03d' "$i")-with-a-name-long-enough-to-fill-a-page
+        mkdir -p "$d"
+        echo "$i" >"$d/f$i"
+        echo "$i" >"$d/top"
+        lower=$d${lower:+:$lower}
+    done
+    assert "${#lower}" -gt 4096 "the option string is longer than a page"
+    make_bundle "$b"
+    bundle_set "$b" '.mounts += [{destination: "/img", type: "overlay", source: "overlay",
+        options: ["ro", "lowerdir=" + $lower]}]' --arg lower "$lower"
+    bundle_args "$b" /bin/sh -c 'ls /img | wc -l; cat /img/top; /bin/rl-testinit writable /img; true'
+    run_rl oci run --bundle "$b" "$id"
+    assert "${lines[0]}" -eq 201 "every layer's file, and top"
+    assert "${lines[1]}" == 199 "the last layer given is on top"
+    assert "${lines[2]}" =~ ^no "ro"
+    _mnt_nothing_left "$b"
+}
+
+@test "oci mounts: a bad overlay says what the kernel said" {
+    local b=$BATS_TEST_TMPDIR/b id=c-$(safename)
+    make_bundle "$b"
+    bundle_set "$b" '.mounts += [{destination: "/img", type: "overlay", source: "overlay",
+        options: ["lowerdir=/nonexistent-rl-layer"]}]'
+    bundle_args "$b" /bin/true
+    run_rl 125 oci run --bundle "$b" "$id"
+    assert "$output" =~ "mount overlay on '/img'"
+    assert "$output" =~ "No such file or directory|nonexistent"
+}

@@ -1,5 +1,5 @@
 /* The only place that calls syscall(2) directly: kernel interfaces that glibc 2.36 does not
- * wrap (clone3, pidfd_*, openat2, mount_setattr, pivot_root). */
+ * wrap (clone3, pidfd_*, openat2, mount_setattr, pivot_root, the new mount API). */
 #ifndef RL_SYSCALLS_H
 #define RL_SYSCALLS_H
 
@@ -43,6 +43,30 @@ static inline int
 rl_mount_setattr(int dirfd, const char *path, unsigned int flags, struct mount_attr *attr)
 {
     return (int)syscall(__NR_mount_setattr, dirfd, path, flags, attr, sizeof(*attr));
+}
+
+static inline int
+rl_fsopen(const char *fsname, unsigned int flags)
+{
+    return (int)syscall(__NR_fsopen, fsname, flags);
+}
+
+static inline int
+rl_fsconfig(int fd, unsigned int cmd, const char *key, const void *value, int aux)
+{
+    return (int)syscall(__NR_fsconfig, fd, cmd, key, value, aux);
+}
+
+static inline int
+rl_fsmount(int fd, unsigned int flags, unsigned int attr_flags)
+{
+    return (int)syscall(__NR_fsmount, fd, flags, attr_flags);
+}
+
+static inline int
+rl_move_mount(int from_dirfd, const char *from, int to_dirfd, const char *to, unsigned int flags)
+{
+    return (int)syscall(__NR_move_mount, from_dirfd, from, to_dirfd, to, flags);
 }
 
 static inline int
