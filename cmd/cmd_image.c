@@ -1041,6 +1041,13 @@ out:
 
 /* ------------------------------------------------------------------ inspect */
 
+/* A new reference to V, or a new value from MAKE when V is missing. */
+static json_t *
+or_new(json_t *v, json_t *(*make)(void))
+{
+    return v ? json_incref(v) : make();
+}
+
 static json_t *
 inspect_image(struct rl_store *s, json_t *img)
 {
@@ -1060,27 +1067,28 @@ inspect_image(struct rl_store *s, json_t *img)
         lower = n;
     }
     (void)v;
-    o = json_pack("{s:s, s:s, s:O, s:O, s:s, s:s, s:s?, s:O, s:s, s:s?, s:s?, s:s?, s:I, s:I, "
-                  "s:{s:s, s:{s:s}}, s:{s:s, s:O}, s:O, s:O, s:s, s:s, s:O, s:O}",
-                  "Id", id, "Digest", json_string_value(json_object_get(img, "digest")) ?: "",
-                  "RepoTags", json_object_get(img, "names"), "RepoDigests",
-                  json_object_get(img, "repoDigests"), "Parent", "", "Comment",
-                  json_string_value(json_object_get(cfg, "comment")) ?: "", "Created",
-                  json_string_value(json_object_get(cfg, "created")), "Config",
-                  json_is_object(config) ? config : json_object(), "Version",
-                  json_string_value(json_object_get(cfg, "docker_version")) ?: "", "Author",
-                  json_string_value(json_object_get(cfg, "author")), "Architecture",
-                  json_string_value(json_object_get(cfg, "architecture")), "Os",
-                  json_string_value(json_object_get(cfg, "os")), "Size",
-                  json_integer_value(json_object_get(img, "size")), "VirtualSize",
-                  json_integer_value(json_object_get(img, "size")), "GraphDriver", "Name",
-                  "overlay", "Data", "LowerDir", lower ? lower : "", "RootFS", "Type", "layers",
-                  "Layers", json_object_get(img, "diffIds") ?: json_array(), "Labels",
-                  json_object_get(config, "Labels") ?: json_null(), "Annotations", json_object(),
-                  "ManifestType", json_string_value(json_object_get(img, "manifestType")) ?: "",
-                  "User", json_string_value(json_object_get(config, "User")) ?: "", "History",
-                  json_object_get(cfg, "history") ?: json_array(), "NamesHistory",
-                  json_object_get(img, "names"));
+    /* Each value is a new reference ("o"), so that a default made here is not leaked. */
+    o = json_pack(
+        "{s:s, s:s, s:O, s:O, s:s, s:s, s:s?, s:o, s:s, s:s?, s:s?, s:s?, s:I, s:I, "
+        "s:{s:s, s:{s:s}}, s:{s:s, s:o}, s:o, s:o, s:s, s:s, s:o, s:O}",
+        "Id", id, "Digest", json_string_value(json_object_get(img, "digest")) ?: "", "RepoTags",
+        json_object_get(img, "names"), "RepoDigests", json_object_get(img, "repoDigests"), "Parent",
+        "", "Comment", json_string_value(json_object_get(cfg, "comment")) ?: "", "Created",
+        json_string_value(json_object_get(cfg, "created")), "Config",
+        json_is_object(config) ? json_incref(config) : json_object(), "Version",
+        json_string_value(json_object_get(cfg, "docker_version")) ?: "", "Author",
+        json_string_value(json_object_get(cfg, "author")), "Architecture",
+        json_string_value(json_object_get(cfg, "architecture")), "Os",
+        json_string_value(json_object_get(cfg, "os")), "Size",
+        json_integer_value(json_object_get(img, "size")), "VirtualSize",
+        json_integer_value(json_object_get(img, "size")), "GraphDriver", "Name", "overlay", "Data",
+        "LowerDir", lower ? lower : "", "RootFS", "Type", "layers", "Layers",
+        or_new(json_object_get(img, "diffIds"), json_array), "Labels",
+        or_new(json_object_get(config, "Labels"), json_null), "Annotations", json_object(),
+        "ManifestType", json_string_value(json_object_get(img, "manifestType")) ?: "", "User",
+        json_string_value(json_object_get(config, "User")) ?: "", "History",
+        or_new(json_object_get(cfg, "history"), json_array), "NamesHistory",
+        json_object_get(img, "names"));
     return o;
 }
 
