@@ -496,16 +496,3 @@ rl_store_layer_disk_usage(struct rl_store *s, const char *chain_hex)
     cleanup_free char *path = xasprintf("layers/%s", chain_hex);
     return du_at(s->root_fd, path, 0);
 }
-
-char *
-rl_now_rfc3339(void)
-{
-    struct timespec ts;
-    struct tm tm;
-    char buf[64];
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-    return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
-}

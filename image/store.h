@@ -102,7 +102,4 @@ rl_json_decrefp(json_t **j)
 }
 #define cleanup_json __attribute__((cleanup(rl_json_decrefp)))
 
-/* Current time as RFC 3339 with nanoseconds, UTC. Caller frees. */
-char *rl_now_rfc3339(void);
-
 #endif

@@ -706,19 +706,6 @@ kill_and_reap(struct created *c)
         (void)TEMP_FAILURE_RETRY(waitpid(c->intermediate, NULL, 0));
 }
 
-static char *
-now_rfc3339(void)
-{
-    struct timespec ts;
-    struct tm tm;
-    char buf[64];
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-    return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
-}
-
 static int
 write_pid_file(const char *path, pid_t pid, rl_error_t *err)
 {
@@ -892,7 +879,7 @@ out:
 static int
 save_state(struct rl_spec *spec, struct rl_container_opts *o, pid_t pid, rl_error_t *err)
 {
-    cleanup_free char *created = now_rfc3339();
+    cleanup_free char *created = rl_now_rfc3339();
     struct passwd *pw = getpwuid(geteuid());
     struct rl_state st = { .id = (char *)o->id,
                            .pid = pid,

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <limits.h>
 #include <string.h>
+#include <time.h>
 
 #include "util.h"
 
@@ -205,4 +206,17 @@ rl_str_shown(const char *text, size_t max)
         p = (char *)memcpy(p, "...", 3) + 3;
     *p = '\0';
     return buf;
+}
+
+char *
+rl_now_rfc3339(void)
+{
+    struct timespec ts;
+    struct tm tm;
+    char buf[64];
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+    return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
 }

@@ -75,6 +75,9 @@ bool rl_str_has_prefix(const char *s, const char *prefix);
 /* TEXT as an error message may quote it: bytes outside printable ASCII as \xNN, and text
  * longer than MAX cut short with "...". Caller frees. */
 char *rl_str_shown(const char *text, size_t max);
+/* The current time as RFC 3339 with nanoseconds, UTC ("2026-11-23T10:40:25.123456789Z").
+ * Caller frees. */
+char *rl_now_rfc3339(void);
 bool rl_str_has_suffix(const char *s, const char *suffix);
 
 /* Parse a whole decimal number; false on junk, overflow or out of [min, max]. */
