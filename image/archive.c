@@ -299,6 +299,21 @@ add_name(json_t *names, const char *text)
     add_name_how(names, text, false);
 }
 
+/* What rl load prints for an image: its names, or its id when it has none. */
+static void
+report_loaded(char ***loaded, json_t *names, const char *id)
+{
+    size_t i;
+    json_t *v;
+
+    if (json_array_size(names) == 0) {
+        cleanup_free char *line = xasprintf("sha256:%s", id);
+        rl_strv_push(loaded, line);
+    }
+    json_array_foreach (names, i, v)
+        rl_strv_push(loaded, json_string_value(v));
+}
+
 /* Unpack the layers DIFF_IDS of an image from the files LAYER_PATHS in DIRFD. */
 static int
 load_layers(struct rl_store *s, int dirfd, char **diff_ids, size_t n, char **layer_paths,
@@ -383,12 +398,7 @@ load_docker(struct rl_store *s, int dirfd, bool single_id, char ***loaded, rl_er
             add_name(names, json_string_value(v));
         if (record_image(s, cfgbuf, cfglen, NULL, 0, names, &id, err) < 0)
             return -1;
-        if (json_array_size(names) == 0) {
-            cleanup_free char *line = xasprintf("sha256:%s", id);
-            rl_strv_push(loaded, line);
-        }
-        json_array_foreach (names, k, v)
-            rl_strv_push(loaded, json_string_value(v));
+        report_loaded(loaded, names, id);
     }
     return 0;
 }
@@ -403,7 +413,6 @@ load_oci_manifest(struct rl_store *s, int dirfd, const struct rl_descriptor *d, 
     cleanup_image_config struct rl_image_config *cfg = NULL;
     cleanup_strv char **paths = NULL, **digests = NULL;
     size_t mlen, cfglen, k;
-    json_t *v;
 
     if (read_in(dirfd, path, RL_MANIFEST_MAX_SIZE, &mbuf, &mlen, err) < 0
         || rl_digest_of(mbuf, mlen, &got, err) < 0)
@@ -445,12 +454,7 @@ load_oci_manifest(struct rl_store *s, int dirfd, const struct rl_descriptor *d, 
     if (load_layers(s, dirfd, cfg->diff_ids, cfg->n_diff_ids, paths, digests, single_id, err) < 0
         || record_image(s, cfgbuf, cfglen, mbuf, mlen, names, &id, err) < 0)
         return -1;
-    if (json_array_size(names) == 0) {
-        cleanup_free char *line = xasprintf("sha256:%s", id);
-        rl_strv_push(loaded, line);
-    }
-    json_array_foreach (names, k, v)
-        rl_strv_push(loaded, json_string_value(v));
+    report_loaded(loaded, names, id);
     return 0;
 }
 

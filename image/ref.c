@@ -33,34 +33,6 @@ is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-/* TEXT as an error message may quote it: bytes outside printable ASCII as \xNN, and long
- * input cut short. */
-static char *
-shown_text(const char *text)
-{
-    static const char hexdigits[] = "0123456789abcdef";
-    size_t len = strnlen(text, SHOWN_MAX_LEN + 1);
-    size_t shown = len > SHOWN_MAX_LEN ? SHOWN_MAX_LEN : len;
-    char *buf = xmalloc(shown * 4 + 4);
-    char *p = buf;
-
-    for (size_t i = 0; i < shown; i++) {
-        unsigned char c = (unsigned char)text[i];
-        if (c < 0x20 || c >= 0x7f) {
-            *p++ = '\\';
-            *p++ = 'x';
-            *p++ = hexdigits[c >> 4];
-            *p++ = hexdigits[c & 0xf];
-        } else {
-            *p++ = (char)c;
-        }
-    }
-    if (len > shown)
-        p = memcpy(p, "...", 3) + 3;
-    *p = '\0';
-    return buf;
-}
-
 /* tag := [A-Za-z0-9_][A-Za-z0-9_.-]{0,127} */
 static int
 check_tag(const char *tag, rl_error_t *err)
@@ -372,7 +344,7 @@ rl_image_ref_parse(const char *text, struct rl_image_ref **ret_ref, rl_error_t *
 
     ret = parse_reference(text, ref, err);
     if (ret < 0) {
-        cleanup_free char *shown = shown_text(text);
+        cleanup_free char *shown = rl_str_shown(text, SHOWN_MAX_LEN);
         return rl_error_wrap(err, "invalid image reference '%s'", shown);
     }
     *ret_ref = steal_pointer(&ref);
