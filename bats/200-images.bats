@@ -293,7 +293,9 @@ in_image() {
     run_rl logout "$REG_BASIC"
     assert "$output" == "Removed login credentials for $REG_BASIC"
     run_rl 125 logout "$REG_BASIC"
-    assert "$output" =~ "not logged into $REG_BASIC"
+    assert "$output" == "rl: logout: not logged into $REG_BASIC"
+    run_rl 125 login --get-login "$REG_BASIC"
+    assert "$output" == "rl: not logged into $REG_BASIC"
 }
 
 @test "auth: credentials are read from ~/.docker/config.json too" {
@@ -520,4 +522,21 @@ assert_store_clean() {
     # v2 (0x02...) as root, v3 (0x03..., with the namespace's root id) in a user namespace;
     # either way cap_net_raw (bit 13: bytes 00 20 00 00) is permitted, with the effective bit.
     assert "$found" =~ '^0x0100000[23]00200000' "the capability is set"
+}
+
+@test "auth: --authfile is the only credentials file read" {
+    local f=$BATS_TEST_TMPDIR/other-auth.json
+    run_rl login --tls-verify=false --authfile "$f" -u "$REG_USER" -p "$REG_PASS" "$REG_BASIC"
+    [ -s "$f" ] || die "login --authfile wrote nothing"
+    [ ! -e "$REGISTRY_AUTH_FILE" ] || die "login --authfile also wrote the default file"
+    run_rl 125 pull -q --tls-verify=false "$IMG_BASIC"
+    assert "$output" =~ "requires a login" "the default file has no credentials"
+    run_rl pull -q --tls-verify=false --authfile "$f" "$IMG_BASIC"
+    # A valid default file does not count when --authfile names another one.
+    cp "$f" "$REGISTRY_AUTH_FILE"
+    run_rl rmi -a
+    run_rl 125 pull -q --tls-verify=false --authfile "$BATS_TEST_TMPDIR/nosuch.json" "$IMG_BASIC"
+    assert "$output" =~ "requires a login"
+    run_rl login --get-login --authfile "$f" "$REG_BASIC"
+    assert "$output" == "$REG_USER"
 }

@@ -1594,16 +1594,16 @@ cmd_login(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     registry = registry_of(argv[optind]);
     if (*registry == '\0')
         return rl_make_error(err, 0, "login: '%s' is not a registry", argv[optind]);
-    if (authfile)
-        setenv("REGISTRY_AUTH_FILE", authfile, 1);
     if (get_login) {
         cleanup_free char *u = NULL, *p = NULL;
-        if (rl_auth_lookup(registry, &u, &p, err) < 0)
+        if ((authfile ? rl_auth_lookup_file(authfile, registry, &u, &p, err)
+                      : rl_auth_lookup(registry, &u, &p, err))
+            < 0)
             return -1;
         if (p)
             explicit_bzero(p, strlen(p));
         if (u == NULL)
-            return rl_make_error(err, ENOENT, "not logged into %s", registry);
+            return rl_make_error(err, 0, "not logged into %s", registry);
         printf("%s\n", u);
         return 0;
     }
@@ -1678,8 +1678,11 @@ cmd_logout(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
         return rl_make_error(err, 0, "logout: need exactly one registry (see 'rl logout --help')");
     if (!all)
         registry = registry_of(argv[optind]);
-    if (rl_auth_remove(authfile, registry, all, err) < 0)
+    if (rl_auth_remove(authfile, registry, all, err) < 0) {
+        if ((*err)->status == ENOENT) /* the message says it all */
+            plain_error(err);
         return rl_error_wrap(err, "logout");
+    }
     if (all)
         printf("Removed login credentials for all registries\n");
     else

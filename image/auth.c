@@ -473,9 +473,9 @@ decode_entry(const char *path, const char *key, json_t *entry, char **ret_user, 
     return 0;
 }
 
-static int
-lookup_in_file(const char *path, const char *registry, char **ret_user, char **ret_password,
-               rl_error_t *err)
+int
+rl_auth_lookup_file(const char *path, const char *registry, char **ret_user, char **ret_password,
+                    rl_error_t *err)
 {
     cleanup_json json_t *root = NULL;
     json_t *auths, *entry, *best = NULL;
@@ -512,7 +512,7 @@ rl_auth_lookup(const char *registry, char **ret_user, char **ret_password, rl_er
     for (size_t i = 0; paths[i] != NULL; i++) {
         char *user = NULL, *password = NULL;
 
-        if (lookup_in_file(paths[i], registry, &user, &password, err) < 0)
+        if (rl_auth_lookup_file(paths[i], registry, &user, &password, err) < 0)
             return -1;
         if (user != NULL) {
             *ret_user = user;

@@ -38,6 +38,10 @@ int rl_auth_token_parse(const char *buf, size_t len, char **ret_token, long *ret
  * Sets *RET_USER and *RET_PASSWORD (both NULL when nothing matches). */
 int rl_auth_lookup(const char *registry, char **ret_user, char **ret_password, rl_error_t *err);
 
+/* The same in the one file PATH (--authfile). A missing file matches nothing. */
+int rl_auth_lookup_file(const char *path, const char *registry, char **ret_user,
+                        char **ret_password, rl_error_t *err);
+
 /* The file rl login writes: $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json
  * (when XDG_RUNTIME_DIR is set), else $XDG_CONFIG_HOME/containers/auth.json. Caller frees. */
 char *rl_auth_default_path(void);

@@ -395,19 +395,8 @@ credentials(struct rl_registry *r, const struct rl_registry_opts *opts, rl_error
         r->password = xstrdup(colon ? colon + 1 : "");
         return 0;
     }
-    if (opts->auth_file) {
-        /* An explicit file is the only one read. */
-        cleanup_free char *old =
-            getenv("REGISTRY_AUTH_FILE") ? xstrdup(getenv("REGISTRY_AUTH_FILE")) : NULL;
-        int ret;
-        setenv("REGISTRY_AUTH_FILE", opts->auth_file, 1);
-        ret = rl_auth_lookup(r->registry, &r->user, &r->password, err);
-        if (old)
-            setenv("REGISTRY_AUTH_FILE", old, 1);
-        else
-            unsetenv("REGISTRY_AUTH_FILE");
-        return ret;
-    }
+    if (opts->auth_file) /* an explicit file is the only one read */
+        return rl_auth_lookup_file(opts->auth_file, r->registry, &r->user, &r->password, err);
     return rl_auth_lookup(r->registry, &r->user, &r->password, err);
 }
 
