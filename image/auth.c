@@ -8,6 +8,7 @@
 
 #include "auth.h"
 #include "fs.h"
+#include "json.h"
 
 /* Bounds on what is read into memory. */
 #define AUTH_FILE_MAX_SIZE      (4 * 1024 * 1024)
@@ -17,9 +18,6 @@
 /* docker/distribution registry/client/auth/session.go: minimumTokenLifetimeSeconds. Shorter
  * (or absent) lifetimes are taken as this. */
 #define TOKEN_MIN_EXPIRES_IN 60
-
-/* jansson's own json_decrefp (2.11 and later) releases a reference; NULL is fine. */
-#define cleanup_json __attribute__((cleanup(json_decrefp)))
 
 /* Free a buffer that held a secret, wiping it first. */
 static void

@@ -13,7 +13,7 @@
 #include "fs.h"
 #include "layer.h"
 #include "log.h"
-#include "store.h"
+#include "json.h"
 
 #define WHITEOUT_PREFIX ".wh."
 #define OPAQUE_NAME     ".wh..wh..opq"

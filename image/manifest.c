@@ -4,6 +4,7 @@
 #include <sys/utsname.h>
 
 #include "digest.h"
+#include "json.h"
 #include "manifest.h"
 
 /* Bounds on what one document may list (STYLE §4: every size a user controls has a limit).
@@ -15,9 +16,6 @@
 #define SHOWN_MAX_LEN 128
 /* How many platforms rl_manifest_select's error lists. */
 #define SELECT_SHOWN_MAX 16
-
-/* jansson's own json_decrefp (2.11 and later) releases a reference; NULL is fine. */
-#define cleanup_json __attribute__((cleanup(json_decrefp)))
 
 static char *
 shown(const char *text)

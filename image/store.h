@@ -18,7 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <jansson.h>
+#include "json.h"
 
 #include "error.h"
 
@@ -94,12 +94,5 @@ int rl_store_gc(struct rl_store *s, json_t *images, size_t *ret_layers, rl_error
 
 /* Bytes used below ROOT/layers (st_blocks of every file, hardlinks once). */
 int64_t rl_store_layer_disk_usage(struct rl_store *s, const char *chain_hex);
-
-static inline void
-rl_json_decrefp(json_t **j)
-{
-    json_decref(*j);
-}
-#define cleanup_json __attribute__((cleanup(rl_json_decrefp)))
 
 #endif
