@@ -22,10 +22,6 @@ struct rl_pull_opts {
 int rl_pull(struct rl_store *s, const char *name, const struct rl_pull_opts *opts, char **ret_id,
             rl_error_t *err);
 
-/* Record an image whose layers are in the store (pull, load, import): under the exclusive
- * lock, NAMES move to it from any other image. RECORD is the new record (consumed). */
-int rl_store_image_commit(struct rl_store *s, json_t *record, rl_error_t *err);
-
 /* Bound on a layer's uncompressed size, against decompression bombs: RL_MAX_LAYER_SIZE in
  * bytes from the environment, else 200 times the compressed size and at least 1 GiB (real
  * layers compress by 2 to 10 times; a bomb by 1000 and more). */

@@ -244,6 +244,72 @@ rl_store_image_untag(json_t *images, const char *name)
     }
 }
 
+static void
+json_strv_add_unique(json_t *arr, const char *s)
+{
+    size_t i;
+    json_t *v;
+
+    json_array_foreach (arr, i, v) {
+        if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
+            return;
+    }
+    json_array_append_new(arr, json_string(s));
+}
+
+int
+rl_store_image_commit(struct rl_store *s, json_t *record, rl_error_t *err)
+{
+    cleanup_json json_t *images = NULL;
+    const char *id = json_string_value(json_object_get(record, "id"));
+    json_t *names = json_object_get(record, "names");
+    json_t *img, *v;
+    size_t i;
+    int ret = -1;
+    bool merged = false;
+
+    if (rl_store_lock(s, LOCK_EX, err) < 0) {
+        json_decref(record);
+        return -1;
+    }
+    if (rl_store_images_load(s, &images, err) < 0)
+        goto out;
+    json_array_foreach (json_object_get(record, "layers"), i, v) {
+        if (!rl_store_layer_exists(s, json_string_value(v))) {
+            rl_make_error(err, ENOENT,
+                          "layer %s was removed while the image was being stored: try again",
+                          json_string_value(v));
+            goto out;
+        }
+    }
+    json_array_foreach (names, i, v)
+        rl_store_image_untag(images, json_string_value(v));
+    json_array_foreach (images, i, img) {
+        const char *iid = json_string_value(json_object_get(img, "id"));
+        if (iid && strcmp(iid, id) == 0) {
+            json_t *w;
+            size_t k;
+            json_array_foreach (names, k, w)
+                json_strv_add_unique(json_object_get(img, "names"), json_string_value(w));
+            json_array_foreach (json_object_get(record, "repoDigests"), k, w)
+                json_strv_add_unique(json_object_get(img, "repoDigests"), json_string_value(w));
+            json_array_foreach (json_object_get(record, "blobs"), k, w)
+                json_strv_add_unique(json_object_get(img, "blobs"), json_string_value(w));
+            if (json_object_get(record, "digest"))
+                json_object_set(img, "digest", json_object_get(record, "digest"));
+            merged = true;
+            break;
+        }
+    }
+    if (!merged)
+        json_array_append(images, record);
+    ret = rl_store_images_save(s, images, err);
+out:
+    json_decref(record);
+    rl_store_lock(s, LOCK_UN, NULL);
+    return ret;
+}
+
 static char *
 blob_path(struct rl_store *s, const char *digest)
 {

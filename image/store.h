@@ -53,6 +53,10 @@ int rl_store_images_save(struct rl_store *s, json_t *images, rl_error_t *err);
  * normalised: "alpine" -> "docker.io/library/alpine:latest"), or by name@digest. Returns the
  * index, -1 with "image not known" (ENOENT) or an ambiguity error. */
 long rl_store_image_find(json_t *images, const char *what, rl_error_t *err);
+/* Record an image whose layers are in the store (pull, load, import): under the exclusive
+ * lock, NAMES move to it from any other image. RECORD is the new record (consumed). */
+int rl_store_image_commit(struct rl_store *s, json_t *record, rl_error_t *err);
+
 /* Remove NAME from every record (the image that had it keeps its other names). */
 void rl_store_image_untag(json_t *images, const char *name);
 

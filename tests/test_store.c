@@ -664,6 +664,73 @@ test_gc(void)
     rl_store_close(s);
 }
 
+/* rl_store_image_commit: a new record is added, a record of the same id merges names and
+ * digests, a name moves from the image that had it, a missing layer is refused. */
+static void
+test_image_commit(void)
+{
+    struct rl_store *s = open_store("icommit");
+    cleanup_error rl_error_t err = NULL;
+    cleanup_json json_t *images = NULL;
+    cleanup_free char *a = xstrdup(hex64('a')), *b = xstrdup(hex64('b'));
+    cleanup_free char *l = xstrdup(hex64('1'));
+    json_t *img;
+    long i;
+
+    commit_layer(s, l);
+    ok(rl_store_image_commit(s,
+                             json_pack("{s:s, s:[s], s:[s], s:[s]}", "id", a, "names",
+                                       "localhost/x:1", "repoDigests", "localhost/x@sha256:d1",
+                                       "layers", l),
+                             &err)
+           == 0,
+       "a first image is recorded");
+    ok(rl_store_image_commit(s,
+                             json_pack("{s:s, s:[s], s:[s], s:[s]}", "id", a, "names",
+                                       "localhost/x:2", "repoDigests", "localhost/x@sha256:d2",
+                                       "layers", l),
+                             &err)
+           == 0,
+       "the same id again");
+    ok(rl_store_images_load(s, &images, &err) == 0 && json_array_size(images) == 1,
+       "one record for one id");
+    img = json_array_get(images, 0);
+    ok(json_array_size(json_object_get(img, "names")) == 2
+           && json_array_size(json_object_get(img, "repoDigests")) == 2,
+       "names and repo digests merged");
+    json_decref(images);
+    images = NULL;
+
+    ok(rl_store_image_commit(
+           s, json_pack("{s:s, s:[s], s:[s]}", "id", b, "names", "localhost/x:1", "layers", l),
+           &err)
+           == 0,
+       "another image takes the name localhost/x:1");
+    rl_store_images_load(s, &images, &err);
+    i = rl_store_image_find(images, "localhost/x:1", &err);
+    ok(i >= 0
+           && strcmp(json_string_value(json_object_get(json_array_get(images, (size_t)i), "id")), b)
+                  == 0,
+       "the name moved");
+    i = rl_store_image_find(images, "localhost/x:2", &err);
+    ok(i >= 0 && json_array_size(json_object_get(json_array_get(images, (size_t)i), "names")) == 1,
+       "the first image keeps its other name");
+    rl_error_release(&err);
+
+    ok(rl_store_image_commit(s,
+                             json_pack("{s:s, s:[s], s:[s]}", "id", hex64('c'), "names",
+                                       "localhost/y:1", "layers", hex64('9')),
+                             &err)
+               < 0
+           && err && strstr(err->msg, "was removed while the image was being stored"),
+       "a record whose layer is not in the store is refused");
+    rl_error_release(&err);
+    json_decref(images);
+    rl_store_images_load(s, &images, &err);
+    ok(rl_store_image_find(images, "localhost/y:1", &err) < 0, "and not recorded");
+    rl_store_close(s);
+}
+
 static void
 test_now(void)
 {
@@ -699,6 +766,7 @@ main(void)
     test_tmp();
     test_commit();
     test_gc();
+    test_image_commit();
     test_now();
     {
         rl_error_t err = NULL;
