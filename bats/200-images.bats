@@ -322,6 +322,11 @@ in_image() {
     cp "$REG_TLS_CA" "$BATS_TEST_TMPDIR/certs/ca.crt"
     pull pull -q --cert-dir "$BATS_TEST_TMPDIR/certs" "$IMG_TLS"
     run_rl rmi -a
+    # podman's per-registry directory is read without an option.
+    mkdir -p "$XDG_CONFIG_HOME/containers/certs.d/$REG_TLS"
+    cp "$REG_TLS_CA" "$XDG_CONFIG_HOME/containers/certs.d/$REG_TLS/ca.crt"
+    pull pull -q "$IMG_TLS"
+    run_rl rmi -a
     pull pull -q --tls-verify=false "$IMG_TLS"
 }
 

@@ -136,20 +136,16 @@ read_ca_dir(const char *dir, char **buf, size_t *len)
 }
 
 /* Extra CAs: --cert-dir, then the per-registry certs.d directories podman reads, on top of
- * the system's bundle. */
+ * the system's bundle. Read once per session (a pull makes a handle per request); NULL when
+ * there are none and curl's default bundle is used. */
 static void
-setup_tls(struct rl_registry *r, CURL *h)
+load_cas(struct rl_registry *r)
 {
-    cleanup_free char *buf = NULL, *user_dir = NULL;
+    cleanup_free char *buf = NULL, *user_dir = NULL, *etc = NULL, *sys = NULL;
     const char *cfg = getenv("XDG_CONFIG_HOME");
     const char *home = getenv("HOME");
-    size_t len = 0;
-    struct curl_blob blob;
-    char *sys = NULL;
-    size_t sys_len = 0;
+    size_t len = 0, sys_len = 0;
 
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, r->verify ? 1L : 0L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, r->verify ? 2L : 0L);
     if (!r->verify)
         return;
     if (r->cert_dir)
@@ -160,10 +156,8 @@ setup_tls(struct rl_registry *r, CURL *h)
         user_dir = xasprintf("%s/.config/containers/certs.d/%s", home, r->registry);
     if (user_dir)
         read_ca_dir(user_dir, &buf, &len);
-    {
-        cleanup_free char *etc = xasprintf("/etc/containers/certs.d/%s", r->registry);
-        read_ca_dir(etc, &buf, &len);
-    }
+    etc = xasprintf("/etc/containers/certs.d/%s", r->registry);
+    read_ca_dir(etc, &buf, &len);
     if (len == 0)
         return;
     /* A CA blob replaces the default bundle: add the system's to it. */
@@ -171,12 +165,20 @@ setup_tls(struct rl_registry *r, CURL *h)
         buf = xrealloc(buf, len + sys_len + 1);
         memcpy(buf + len, sys, sys_len);
         len += sys_len;
-        free(sys);
     }
-    blob.data = buf;
-    blob.len = len;
-    blob.flags = CURL_BLOB_COPY;
-    curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
+    r->ca_blob = steal_pointer(&buf);
+    r->ca_len = len;
+}
+
+static void
+setup_tls(struct rl_registry *r, CURL *h)
+{
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, r->verify ? 1L : 0L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, r->verify ? 2L : 0L);
+    if (r->verify && r->ca_blob) {
+        struct curl_blob blob = { .data = r->ca_blob, .len = r->ca_len, .flags = CURL_BLOB_NOCOPY };
+        curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
+    }
 }
 
 static CURL *
@@ -416,6 +418,7 @@ registry_setup(struct rl_registry *r, const char *registry, const struct rl_regi
         return rl_make_error(err, 0, "registry %s is blocked in %s", registry, conf);
     r->verify = opts->tls_verify == -1 ? !insecure : opts->tls_verify != 0;
     r->cert_dir = opts->cert_dir ? xstrdup(opts->cert_dir) : NULL;
+    load_cas(r);
     r->share = curl_share_init();
     if (r->share) {
         curl_share_setopt(r->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
@@ -512,6 +515,7 @@ rl_registry_close(struct rl_registry *r)
     free(r->repository);
     free(r->base);
     free(r->cert_dir);
+    free(r->ca_blob);
     free(r->user);
     if (r->password)
         explicit_bzero(r->password, strlen(r->password));

@@ -28,6 +28,8 @@ struct rl_registry {
     char *base;       /* "https://host/v2/REPOSITORY" */
     bool verify;
     char *cert_dir;
+    char *ca_blob; /* extra CAs and the system's, or NULL (see load_cas) */
+    size_t ca_len;
     char *user, *password;
     char *authorization; /* "Authorization: Bearer ..." header, or NULL */
     bool basic_only;     /* the registry asked for Basic auth */
