@@ -432,3 +432,20 @@ image_store_cleanup() {
         "$RL" --root "$RL_ROOT" rmi -a >/dev/null 2>&1 3>&- || true
     fi
 }
+
+# ctr_cleanup: in teardown of the container tests: every container of $RL_ROOT is removed
+# (rl rm -af, which also proves that it works), its volumes pruned, and no process that
+# names $RL_ROOT (a monitor, or rl itself) may be left; a leftover fails a passing test.
+ctr_cleanup() {
+    local pids
+    [ -d "${RL_ROOT:-}" ] || return 0
+    timeout 60 "$RL" --root "$RL_ROOT" rm -a -f >/dev/null 2>&1 3>&- || true
+    timeout 60 "$RL" --root "$RL_ROOT" volume prune -f >/dev/null 2>&1 3>&- || true
+    pids=$(pgrep -f -- "--root $RL_ROOT( |$)" || true)
+    [ -z "$pids" ] && return 0
+    printf '# ctr_cleanup: left running: %s\n' "$(ps -o pid=,args= -p "${pids//$'\n'/,}")" >&2
+    kill -KILL $pids 2>/dev/null || true
+    if [ "${BATS_TEST_COMPLETED:-}" = 1 ]; then
+        die "ctr_cleanup: processes of this test's containers were left running"
+    fi
+}

@@ -1456,9 +1456,9 @@ cmd_image(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     return rl_make_error(err, 0, "image: unknown command '%s' (see 'rl image --help')", sub);
 }
 
-/* `rl inspect` of an image (containers arrive with rl run). */
+/* `rl inspect --type image`: cmd_ctr.c's inspect hands images here. */
 int
-cmd_inspect(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
+cmd_inspect_image(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 {
     cleanup_free char **args = xzalloc((size_t)(argc + 1) * sizeof(char *));
     int n = 0;

@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -26,6 +27,7 @@
 #include "seccomp.h"
 #include "syscalls.h"
 #include "terminal.h"
+#include "user.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -436,6 +438,7 @@ struct child_args {
     const sigset_t *oldmask;
     char *hook_state; /* the state JSON, for createContainer and startContainer hooks */
     bool detach;      /* outlive rl: no parent-death signal */
+    const struct rl_container_opts *o;
 };
 
 static bool
@@ -464,6 +467,80 @@ hooks_handshake(struct child_args *a, rl_error_t *err)
     return 0;
 }
 
+/* --user NAME[:GROUP]: ids, supplementary groups and HOME from the container's own files. */
+static int
+resolve_user(const char *spec, struct rl_process *p, rl_error_t *err)
+{
+    struct rl_user u;
+    size_t n_env = rl_strv_len(p->env);
+    bool has_home = false;
+
+    if (rl_user_lookup(spec, &u, err) < 0)
+        return -1;
+    p->uid = u.uid;
+    p->gid = u.gid;
+    if (u.n_groups) {
+        gid_t *g = xmalloc((p->n_additional_gids + u.n_groups) * sizeof(*g));
+        if (p->n_additional_gids)
+            memcpy(g, p->additional_gids, p->n_additional_gids * sizeof(*g));
+        memcpy(g + p->n_additional_gids, u.groups, u.n_groups * sizeof(*g));
+        p->additional_gids = g;
+        p->n_additional_gids += u.n_groups;
+    }
+    for (size_t i = 0; i < n_env; i++)
+        if (rl_str_has_prefix(p->env[i], "HOME="))
+            has_home = true;
+    if (!has_home) {
+        char **env = xmalloc((n_env + 2) * sizeof(*env));
+        if (n_env)
+            memcpy(env, p->env, n_env * sizeof(*env));
+        env[n_env] = xasprintf("HOME=%s", u.home ? u.home : "/");
+        env[n_env + 1] = NULL;
+        p->env = env;
+    }
+    rl_user_release(&u);
+    return 0;
+}
+
+static int
+set_stdio(const int *fds, rl_error_t *err)
+{
+    for (int i = 0; i < 3; i++)
+        if (fds[i] >= 0 && fds[i] != i && dup2(fds[i], i) < 0)
+            return rl_make_error(err, errno, "set up the process's fd %d", i);
+    return 0;
+}
+
+/* A volume that is still empty gets what the image has at its mount point. */
+static int
+copy_up(const char *root_path, char *const *pairs, rl_error_t *err)
+{
+    cleanup_close int rootfd = open(root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+    if (rootfd < 0)
+        return rl_make_error(err, errno, "open the rootfs '%s'", root_path);
+    for (size_t i = 0; pairs[i] && pairs[i + 1]; i += 2) {
+        cleanup_close int src = rl_safe_openat(rootfd, pairs[i], O_RDONLY | O_DIRECTORY, 0, NULL);
+        cleanup_close int dst = -1;
+        cleanup_dir DIR *d = NULL;
+        struct dirent *de;
+        bool empty = true;
+
+        if (src < 0)
+            continue; /* nothing in the image there */
+        dst = open(pairs[i + 1], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dst < 0)
+            return rl_make_error(err, errno, "volume '%s'", pairs[i + 1]);
+        d = fdopendir(dup(dst));
+        while (d && (de = readdir(d)) != NULL)
+            if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+                empty = false;
+        if (empty && rl_copy_tree(src, dst, err) < 0)
+            return rl_error_wrap(err, "copy the image's '%s' into its volume", pairs[i]);
+    }
+    return 0;
+}
+
 static int
 child_setup(struct child_args *a, char **ret_exe, bool *exec_failed, rl_error_t *err)
 {
@@ -486,6 +563,15 @@ child_setup(struct child_args *a, char **ret_exe, bool *exec_failed, rl_error_t 
         return rl_make_error(err, errno, "sethostname '%s'", spec->hostname);
     if (spec->domainname && setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
         return rl_make_error(err, errno, "setdomainname '%s'", spec->domainname);
+    if (a->o->overlay) {
+        /* Nothing mounted here may propagate back to the host. */
+        if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+            return rl_make_error(err, errno, "make / a slave mount");
+        if (rl_mount_rootfs_overlay(spec->root_path, a->o->overlay, err) < 0)
+            return rl_error_wrap(err, "rootfs");
+        if (a->o->copy_up && copy_up(spec->root_path, a->o->copy_up, err) < 0)
+            return -1;
+    }
     rootfd = rl_mount_prepare(spec, err);
     if (rootfd < 0)
         return rl_error_wrap(err, "rootfs");
@@ -499,6 +585,10 @@ child_setup(struct child_args *a, char **ret_exe, bool *exec_failed, rl_error_t 
         return rl_error_wrap(err, "rootfs");
     if (spec->sysctl && write_sysctls(spec->sysctl, err) < 0)
         return -1;
+    if (a->o->user && resolve_user(a->o->user, p, err) < 0)
+        return -1;
+    if (a->o->stdio && set_stdio(a->o->stdio, err) < 0)
+        return -1;
     if (p->terminal) {
         cleanup_close int master = rl_terminal_create(p->console_height, p->console_width, err);
         if (master < 0)
@@ -506,8 +596,14 @@ child_setup(struct child_args *a, char **ret_exe, bool *exec_failed, rl_error_t 
         if (rl_send_fd(a->sock, master, "T", 1, err) < 0)
             return -1;
     }
-    if (chdir(p->cwd) < 0)
+    if (chdir(p->cwd) < 0 && a->o->create_cwd && errno == ENOENT)
+        (void)rl_mkdir_p(p->cwd, 0755, NULL);
+    if (chdir(p->cwd) < 0) {
+        if (a->o->overlay && errno == ENOENT)
+            return rl_make_error(err, 0, "workdir \"%s\" does not exist on container %s",
+                                 p->cwd, a->o->id);
         return rl_make_error(err, errno, "process.cwd: chdir '%s'", p->cwd);
+    }
     if (rl_find_executable(p->args[0], p->env, ret_exe, err) < 0) {
         *exec_failed = true; /* 126 or 127, not 125 */
         return -1;
@@ -515,6 +611,57 @@ child_setup(struct child_args *a, char **ret_exe, bool *exec_failed, rl_error_t 
     if (finish_process(p, a->filter, err) < 0)
         return -1;
     return 0;
+}
+
+/* --init: pid 1 stays ours. It forwards the signals it gets to the process, reaps every
+ * orphan of the namespace, and exits with the process's status when it exits (which ends
+ * the namespace). Returns in the child that goes on to exec the process. */
+static void
+become_init(struct child_args *a)
+{
+    sigset_t all;
+    int status = 0;
+    int sigfd;
+    pid_t child;
+
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, NULL);
+    child = fork();
+    if (child < 0) {
+        dprintf(STDERR_FILENO, "rl: init: fork: %s\n", strerror(errno));
+        _exit(125);
+    }
+    if (child == 0)
+        return;
+    if (a->sock >= 0) {
+        close(a->sock);
+        a->sock = -1;
+    }
+    /* The process holds the terminal and stdio; init needs none of them. */
+    for (int fd = 0; fd < 3; fd++) {
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null >= 0 && null != fd) {
+            dup2(null, fd);
+            close(null);
+        }
+    }
+    (void)close_range(3, ~0U, 0);
+    (void)prctl(PR_SET_NAME, "rl-init", 0, 0, 0);
+    sigfd = signalfd(-1, &all, SFD_CLOEXEC);
+    if (sigfd < 0)
+        _exit(125);
+    for (;;) {
+        struct signalfd_siginfo si;
+        pid_t pid;
+
+        while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+            if (pid == child)
+                _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+        if (TEMP_FAILURE_RETRY(read(sigfd, &si, sizeof(si))) != sizeof(si))
+            continue;
+        if ((int)si.ssi_signo != SIGCHLD)
+            (void)kill(child, (int)si.ssi_signo);
+    }
 }
 
 static void RL_NORETURN
@@ -557,6 +704,8 @@ child_main(struct child_args *a)
             dprintf(STDERR_FILENO, "rl: %s\n", err->msg);
         _exit(1);
     }
+    if (a->o->init)
+        become_init(a);
     prepare_fds(a->preserve_fds);
     sigprocmask(SIG_SETMASK, a->oldmask, NULL);
     execve(exe, a->spec->process.args,
@@ -827,7 +976,8 @@ spawn(struct rl_spec *spec, struct rl_container_opts *o, const char *fifo_path,
                                 .fifo_fd = fifo_fd,
                                 .preserve_fds = o->preserve_fds,
                                 .oldmask = oldmask,
-                                .detach = o->detach };
+                                .detach = o->detach,
+                                .o = o };
         close(sv[0]);
         (void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         enter_namespaces(&plan, sv[1]);
@@ -1054,62 +1204,109 @@ relay(int from, int to)
     return rl_write_all(to, buf, (size_t)n, NULL) == 0;
 }
 
-/* The foreground monitor: relay the pty, forward signals, wait for the container. */
-static int
-monitor(struct created *c, int sigfd, int *ret_status, rl_error_t *err)
+static void
+drain_to_sink(int fd, int stream, const struct rl_monitor_io *io, bool *open)
 {
-    bool tty = c->master >= 0 && isatty(STDIN_FILENO);
-    bool stdin_open = c->master >= 0;
-    bool master_open = c->master >= 0;
+    char buf[16384];
+    ssize_t n = TEMP_FAILURE_RETRY(read(fd, buf, sizeof(buf)));
+
+    if (n <= 0) {
+        *open = false;
+        return;
+    }
+    if (io->sink)
+        io->sink(io->data, stream, buf, (size_t)n);
+}
+
+/* The master's output goes to our stdout and to the sink. */
+static bool
+pty_output(int master, const struct rl_monitor_io *io)
+{
+    char buf[16384];
+    ssize_t n = TEMP_FAILURE_RETRY(read(master, buf, sizeof(buf)));
+
+    if (n <= 0)
+        return false;
+    if (io->relay_stdout && rl_write_all(STDOUT_FILENO, buf, (size_t)n, NULL) < 0)
+        return false;
+    if (io->sink)
+        io->sink(io->data, 1, buf, (size_t)n);
+    return true;
+}
+
+int
+rl_container_monitor(struct rl_launched *l, const struct rl_monitor_io *io, int *ret_status,
+                     rl_error_t *err)
+{
+    bool tty = l->master >= 0 && io->relay_stdin && isatty(STDIN_FILENO);
+    bool stdin_open = l->master >= 0 && io->relay_stdin;
+    bool master_open = l->master >= 0;
+    bool out_open = io->out_fd >= 0, err_open = io->err_fd >= 0;
     struct termios old;
     bool raw = false;
     int status = 0;
 
     if (tty && rl_terminal_raw(STDIN_FILENO, &old, NULL) == 0)
         raw = true;
-    if (c->master >= 0 && isatty(STDIN_FILENO))
-        rl_terminal_copy_size(STDIN_FILENO, c->master);
+    if (l->master >= 0 && isatty(STDIN_FILENO))
+        rl_terminal_copy_size(STDIN_FILENO, l->master);
     for (;;) {
-        struct pollfd fds[4] = {
-            { .fd = sigfd, .events = POLLIN },
-            { .fd = c->pidfd, .events = POLLIN },
-            { .fd = master_open ? c->master : -1, .events = POLLIN },
+        struct pollfd fds[6] = {
+            { .fd = io->sigfd, .events = POLLIN },
+            { .fd = l->pidfd, .events = POLLIN },
+            { .fd = master_open ? l->master : -1, .events = POLLIN },
             { .fd = stdin_open ? STDIN_FILENO : -1, .events = POLLIN },
+            { .fd = out_open ? io->out_fd : -1, .events = POLLIN },
+            { .fd = err_open ? io->err_fd : -1, .events = POLLIN },
         };
-        if (TEMP_FAILURE_RETRY(poll(fds, 4, -1)) < 0) {
+        if (TEMP_FAILURE_RETRY(poll(fds, 6, -1)) < 0) {
             rl_make_error(err, errno, "poll");
             break;
         }
         if (fds[0].revents & POLLIN) {
             struct signalfd_siginfo si;
-            if (TEMP_FAILURE_RETRY(read(sigfd, &si, sizeof(si))) == sizeof(si)) {
-                if ((int)si.ssi_signo == SIGWINCH && c->master >= 0)
-                    rl_terminal_copy_size(STDIN_FILENO, c->master);
+            if (TEMP_FAILURE_RETRY(read(io->sigfd, &si, sizeof(si))) == sizeof(si)) {
+                if ((int)si.ssi_signo == SIGWINCH && l->master >= 0)
+                    rl_terminal_copy_size(STDIN_FILENO, l->master);
                 else if ((int)si.ssi_signo != SIGCHLD)
-                    (void)rl_pidfd_send_signal(c->pidfd, (int)si.ssi_signo, NULL, 0);
+                    (void)rl_pidfd_send_signal(l->pidfd, (int)si.ssi_signo, NULL, 0);
             }
         }
         if (fds[2].revents & (POLLIN | POLLHUP | POLLERR)) {
-            if (!relay(c->master, STDOUT_FILENO))
+            if (!pty_output(l->master, io))
                 master_open = false;
         }
         if (fds[3].revents & (POLLIN | POLLHUP | POLLERR)) {
-            if (!relay(STDIN_FILENO, c->master)) {
+            if (!relay(STDIN_FILENO, l->master)) {
                 stdin_open = false;
                 /* EOF on stdin: send the terminal's EOF character (^D) once. */
                 if (!tty)
-                    (void)write(c->master, "\x04", 1);
+                    (void)write(l->master, "\x04", 1);
             }
         }
+        if (fds[4].revents & (POLLIN | POLLHUP | POLLERR))
+            drain_to_sink(io->out_fd, 1, io, &out_open);
+        if (fds[5].revents & (POLLIN | POLLHUP | POLLERR))
+            drain_to_sink(io->err_fd, 2, io, &err_open);
         if (fds[1].revents & POLLIN) {
-            /* Drain what the pty still holds before reporting the exit. */
-            while (master_open) {
-                struct pollfd m = { .fd = c->master, .events = POLLIN };
-                if (poll(&m, 1, 0) <= 0 || !(m.revents & (POLLIN | POLLHUP))
-                    || !relay(c->master, STDOUT_FILENO))
+            /* Drain what the pty and the pipes still hold before reporting the exit; the
+             * namespace's other processes die with its init, so EOF comes soon. */
+            while (master_open || out_open || err_open) {
+                struct pollfd m[3] = {
+                    { .fd = master_open ? l->master : -1, .events = POLLIN },
+                    { .fd = out_open ? io->out_fd : -1, .events = POLLIN },
+                    { .fd = err_open ? io->err_fd : -1, .events = POLLIN },
+                };
+                if (poll(m, 3, 200) <= 0)
                     break;
+                if (m[0].revents && !pty_output(l->master, io))
+                    master_open = false;
+                if (m[1].revents)
+                    drain_to_sink(io->out_fd, 1, io, &out_open);
+                if (m[2].revents)
+                    drain_to_sink(io->err_fd, 2, io, &err_open);
             }
-            if (TEMP_FAILURE_RETRY(waitpid(c->pid, &status, 0)) < 0) {
+            if (TEMP_FAILURE_RETRY(waitpid(l->pid, &status, 0)) < 0) {
                 rl_make_error(err, errno, "wait for the container");
                 break;
             }
@@ -1122,6 +1319,18 @@ monitor(struct created *c, int sigfd, int *ret_status, rl_error_t *err)
     if (raw)
         rl_terminal_restore(STDIN_FILENO, &old);
     return -1;
+}
+
+static int
+monitor(struct created *c, int sigfd, int *ret_status, rl_error_t *err)
+{
+    struct rl_launched l = { .pid = c->pid, .pidfd = c->pidfd, .master = c->master };
+    struct rl_monitor_io io = { .sigfd = sigfd,
+                                .relay_stdin = true,
+                                .relay_stdout = true,
+                                .out_fd = -1,
+                                .err_fd = -1 };
+    return rl_container_monitor(&l, &io, ret_status, err);
 }
 
 /* After the process was told to exec: EOF on the close-on-exec sync socket means it did;
@@ -1205,6 +1414,58 @@ out_state:
     remove_state_dir(o->root, o->id);
     sigprocmask(SIG_SETMASK, &oldmask, NULL);
     return ret;
+}
+
+int
+rl_container_launch(struct rl_spec *spec, struct rl_container_opts *o, struct rl_launched *ret,
+                    rl_error_t *err)
+{
+    struct created c;
+    sigset_t cur;
+
+    if (make_state_dir(o, err) < 0)
+        return -1;
+    sigprocmask(SIG_SETMASK, NULL, &cur);
+    if (spawn(spec, o, NULL, o->sigmask ? o->sigmask : &cur, &c, err) < 0)
+        goto out_state;
+    if (save_state(spec, o, c.pid, err) < 0)
+        goto out_kill;
+    if (sync_send(c.sock, MSG_START, NULL, 0) < 0) {
+        rl_make_error(err, errno, "start the container process");
+        goto out_kill;
+    }
+    if (wait_exec(&c, o, err) < 0) {
+        created_release(&c);
+        goto out_state;
+    }
+    run_hooks_warn(spec, o, c.pid, "poststart");
+    close(c.sock);
+    ret->pid = c.pid;
+    ret->pidfd = c.pidfd;
+    ret->master = c.master;
+    return 0;
+out_kill:
+    kill_and_reap(&c);
+    created_release(&c);
+out_state:
+    remove_state_dir(o->root, o->id);
+    return -1;
+}
+
+void
+rl_container_forget(const char *root, const char *id)
+{
+    remove_state_dir(root, id);
+}
+
+void
+rl_launched_release(struct rl_launched *l)
+{
+    if (l->pidfd >= 0)
+        close(l->pidfd);
+    if (l->master >= 0)
+        close(l->master);
+    l->pidfd = l->master = -1;
 }
 
 static pid_t

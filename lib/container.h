@@ -3,6 +3,8 @@
 #ifndef RL_CONTAINER_H
 #define RL_CONTAINER_H
 
+#include <signal.h>
+
 #include "spec.h"
 #include "state.h"
 
@@ -15,7 +17,48 @@ struct rl_container_opts {
     bool detach;                /* run/exec: return once the process has started */
     int preserve_fds;           /* pass fds 3 .. 3+N-1 to the process */
     int exec_status;            /* out: 126 or 127 when the exec itself failed */
+    /* rl's own containers (rl run): */
+    char *const *overlay;   /* mount an overlay with these options on root.path first */
+    const char *user;       /* resolve "name[:group]" in the rootfs' /etc/passwd, /etc/group */
+    bool init;              /* a built-in init is pid 1: it reaps and forwards signals */
+    bool create_cwd;        /* a missing process.cwd is created (the image's WORKDIR) */
+    /* Volumes that start with the image's content: pairs of a path in the rootfs and a
+     * host directory, copied when the directory is empty; NULL-terminated. */
+    char *const *copy_up;
+    const int *stdio;       /* fds that become the process's 0, 1 and 2 (NULL: ours) */
+    const sigset_t *sigmask; /* launch: the mask the process starts with (the caller's) */
 };
+
+/* A container that rl_container_launch() started; its process is our child. */
+struct rl_launched {
+    pid_t pid;
+    int pidfd;
+    int master; /* the pty master (process.terminal), else -1 */
+};
+void rl_launched_release(struct rl_launched *l);
+
+/* rl's own containers: create and start in one step, returning once the process has exec'd
+ * (or the error: exec failures set o->exec_status). The state directory is left for the
+ * caller, who records the exit and calls rl_container_forget(). */
+int rl_container_launch(struct rl_spec *spec, struct rl_container_opts *o,
+                        struct rl_launched *ret, rl_error_t *err);
+void rl_container_forget(const char *root, const char *id);
+
+/* What the monitor does with the container's output and the caller's terminal. */
+struct rl_monitor_io {
+    int sigfd;         /* signals to forward (SIGWINCH resizes), -1 for none */
+    bool relay_stdin;  /* copy our stdin to the pty master */
+    bool relay_stdout; /* copy the pty master to our stdout */
+    int out_fd;        /* pipes of the container's stdout and stderr to drain into SINK, or -1 */
+    int err_fd;
+    /* Output that is not relayed: STREAM 1 or 2. */
+    void (*sink)(void *data, int stream, const char *buf, size_t len);
+    void *data;
+};
+/* Wait for the container's exit while handling IO; *RET_STATUS is the exit status, 128+N for
+ * a signal. */
+int rl_container_monitor(struct rl_launched *l, const struct rl_monitor_io *io, int *ret_status,
+                         rl_error_t *err);
 
 /* `create`: the container exists and waits for `start`. */
 int rl_container_create(struct rl_spec *spec, struct rl_container_opts *o, rl_error_t *err);

@@ -2,8 +2,10 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fs.h"
 #include "syscalls.h"
@@ -262,4 +264,122 @@ rl_rm_rf(const char *path, rl_error_t *err)
         return rl_make_error(err, errno, "stat '%s'", path);
     }
     return rm_rf_at(AT_FDCWD, path, st.st_dev, err);
+}
+
+static int copy_entry(int sfd, int dfd, const char *name, int depth, rl_error_t *err);
+
+static int
+copy_regular(int sfd, int dfd, const char *name, const struct stat *st, rl_error_t *err)
+{
+    cleanup_close int in = openat(sfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    cleanup_close int out = -1;
+
+    if (in < 0)
+        return rl_make_error(err, errno, "open '%s'", name);
+    out = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                 st->st_mode & 07777);
+    if (out < 0)
+        return rl_make_error(err, errno, "create '%s'", name);
+    for (;;) {
+        ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
+        if (n == 0)
+            break;
+        if (n < 0) {
+            char buf[65536];
+            ssize_t r;
+            if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+                return rl_make_error(err, errno, "copy '%s'", name);
+            while ((r = TEMP_FAILURE_RETRY(read(in, buf, sizeof(buf)))) > 0)
+                if (rl_write_all(out, buf, (size_t)r, err) < 0)
+                    return -1;
+            if (r < 0)
+                return rl_make_error(err, errno, "read '%s'", name);
+            break;
+        }
+    }
+    return 0;
+}
+
+static int
+copy_entry(int sfd, int dfd, const char *name, int depth, rl_error_t *err)
+{
+    struct stat st;
+    struct timespec times[2];
+
+    if (fstatat(sfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return rl_make_error(err, errno, "stat '%s'", name);
+    if (S_ISDIR(st.st_mode)) {
+        cleanup_close int sub = -1, dsub = -1;
+        cleanup_dir DIR *d = NULL;
+        struct dirent *de;
+        if (depth > 256)
+            return rl_make_error(err, ELOOP, "'%s': too deep", name);
+        if (mkdirat(dfd, name, 0700) < 0 && errno != EEXIST)
+            return rl_make_error(err, errno, "mkdir '%s'", name);
+        sub = openat(sfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        dsub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (sub < 0 || dsub < 0)
+            return rl_make_error(err, errno, "open '%s'", name);
+        d = fdopendir(steal_fd(&sub));
+        if (d == NULL)
+            return rl_make_error(err, errno, "opendir '%s'", name);
+        while ((de = readdir(d)) != NULL) {
+            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                continue;
+            if (copy_entry(dirfd(d), dsub, de->d_name, depth + 1, err) < 0)
+                return rl_error_wrap(err, "%s", name);
+        }
+        if (fchmod(dsub, st.st_mode & 07777) < 0)
+            return rl_make_error(err, errno, "chmod '%s'", name);
+    } else if (S_ISREG(st.st_mode)) {
+        if (copy_regular(sfd, dfd, name, &st, err) < 0)
+            return -1;
+    } else if (S_ISLNK(st.st_mode)) {
+        char target[PATH_MAX];
+        ssize_t n = readlinkat(sfd, name, target, sizeof(target) - 1);
+        if (n < 0)
+            return rl_make_error(err, errno, "readlink '%s'", name);
+        target[n] = '\0';
+        if (symlinkat(target, dfd, name) < 0)
+            return rl_make_error(err, errno, "symlink '%s'", name);
+    } else if (S_ISFIFO(st.st_mode)) {
+        if (mkfifoat(dfd, name, st.st_mode & 07777) < 0)
+            return rl_make_error(err, errno, "mkfifo '%s'", name);
+    } else {
+        return 0; /* sockets and devices are not copied */
+    }
+    if (fchownat(dfd, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != EPERM
+        && errno != EINVAL)
+        return rl_make_error(err, errno, "chown '%s'", name);
+    if (!S_ISLNK(st.st_mode) && (st.st_mode & 07000)
+        && fchmodat(dfd, name, st.st_mode & 07777, 0) < 0)
+        return rl_make_error(err, errno, "chmod '%s'", name);
+    times[0] = st.st_atim;
+    times[1] = st.st_mtim;
+    (void)utimensat(dfd, name, times, AT_SYMLINK_NOFOLLOW);
+    return 0;
+}
+
+int
+rl_copy_tree(int src_dirfd, int dst_dirfd, rl_error_t *err)
+{
+    cleanup_dir DIR *d = NULL;
+    struct dirent *de;
+    int fd = dup(src_dirfd);
+
+    if (fd < 0)
+        return rl_make_error(err, errno, "dup");
+    d = fdopendir(fd);
+    if (d == NULL) {
+        close(fd);
+        return rl_make_error(err, errno, "opendir");
+    }
+    rewinddir(d);
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        if (copy_entry(dirfd(d), dst_dirfd, de->d_name, 0, err) < 0)
+            return -1;
+    }
+    return 0;
 }

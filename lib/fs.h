@@ -22,6 +22,9 @@ int rl_write_file_atomic(const char *path, const void *buf, size_t len, mode_t m
 /* Write to an existing file, such as /proc/PID/uid_map. */
 int rl_write_file(const char *path, const void *buf, size_t len, rl_error_t *err);
 int rl_mkdir_p(const char *path, mode_t mode, rl_error_t *err);
+/* cp -a of what is in SRC_DIRFD into DST_DIRFD: directories, files, symlinks and fifos with
+ * their modes, owners and times (owners as far as the caller may give them). */
+int rl_copy_tree(int src_dirfd, int dst_dirfd, rl_error_t *err);
 /* rm -rf, not following symlinks, staying on one filesystem. */
 int rl_rm_rf(const char *path, rl_error_t *err);
 

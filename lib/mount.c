@@ -534,6 +534,32 @@ readonly_paths(int rootfd, char *const *paths, rl_error_t *err)
 }
 
 int
+rl_mount_rootfs_overlay(const char *root_path, char *const *options, rl_error_t *err)
+{
+    cleanup_close int target = open(root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    cleanup_error rl_error_t tmp = NULL;
+    cleanup_free char *tpath = NULL;
+    struct rl_mount_flags f = { 0 };
+    int ret;
+
+    if (target < 0)
+        return rl_make_error(err, errno, "open the rootfs '%s'", root_path);
+    if (rl_mount_parse_options(options, &f, err) < 0)
+        return -1;
+    ret = mount_overlay(target, "/", &f, &tmp);
+    if (ret < 0 && tmp->status == EOPNOTSUPP) {
+        tpath = fd_path(target);
+        ret = mount("overlay", tpath, "overlay", f.flags, f.data);
+        if (ret < 0)
+            ret = rl_make_error(err, errno, "mount the overlay rootfs");
+    } else if (ret < 0) {
+        *err = steal_pointer(&tmp);
+    }
+    rl_mount_flags_release(&f);
+    return ret;
+}
+
+int
 rl_mount_prepare(const struct rl_spec *spec, rl_error_t *err)
 {
     cleanup_close int rootfd = -1;

@@ -22,6 +22,10 @@ struct rl_mount_flags {
 int rl_mount_parse_options(char *const *options, struct rl_mount_flags *ret, rl_error_t *err);
 void rl_mount_flags_release(struct rl_mount_flags *f);
 
+/* rl's own containers: mount an overlay with OPTIONS ("lowerdir=...", "upperdir=...",
+ * "workdir=...", "userxattr", ...) on ROOT_PATH, before rl_mount_prepare() binds it. */
+int rl_mount_rootfs_overlay(const char *root_path, char *const *options, rl_error_t *err);
+
 /* Bind the rootfs and mount the config's mounts and /dev under it; returns an fd of the
  * rootfs. The createContainer hooks run between this and rl_mount_finish(). */
 int rl_mount_prepare(const struct rl_spec *spec, rl_error_t *err);

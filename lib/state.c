@@ -27,15 +27,21 @@ usable_private_dir(const char *path, bool create)
 int
 rl_state_root(const char *dir, char **ret, rl_error_t *err)
 {
+    return rl_runtime_dir(dir, "oci", ret, err);
+}
+
+int
+rl_runtime_dir(const char *dir, const char *leaf, char **ret, rl_error_t *err)
+{
     const char *xdg = getenv("XDG_RUNTIME_DIR");
     cleanup_free char *path = NULL;
 
     if (dir) {
         path = xstrdup(dir);
     } else if (xdg && xdg[0] == '/' && usable_private_dir(xdg, false)) {
-        path = xasprintf("%s/rl/oci", xdg);
+        path = xasprintf("%s/rl/%s", xdg, leaf);
     } else if (geteuid() == 0) {
-        path = xstrdup("/run/rl/oci");
+        path = xasprintf("/run/rl/%s", leaf);
     } else {
         /* su, sudo and CI sessions often have no XDG_RUNTIME_DIR, or one that belongs to
          * another user: use a private directory that nobody else can have planted. */
@@ -45,7 +51,7 @@ rl_state_root(const char *dir, char **ret, rl_error_t *err)
                                  "'%s' is not a private directory owned by you: remove it or set "
                                  "XDG_RUNTIME_DIR",
                                  base);
-        path = xasprintf("%s/oci", base);
+        path = xasprintf("%s/%s", base, leaf);
     }
     if (rl_mkdir_p(path, 0700, err) < 0)
         return rl_error_wrap(err, "state directory");

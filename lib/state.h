@@ -29,6 +29,9 @@ struct rl_state {
  * (exists, owned by the user, not group/world writable), else /run/rl/oci for root, else a
  * private /tmp/rl-UID/oci checked for owner and mode. Created on demand. */
 int rl_state_root(const char *dir, char **ret, rl_error_t *err);
+/* The same choice of directory for another LEAF: "containers" holds the runtime state of
+ * rl's own containers. */
+int rl_runtime_dir(const char *dir, const char *leaf, char **ret, rl_error_t *err);
 /* A container id: 1-128 characters of [A-Za-z0-9_.-], not starting with '.' or '-'. */
 int rl_state_check_id(const char *id, rl_error_t *err);
 char *rl_state_dir(const char *root, const char *id);

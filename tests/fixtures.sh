@@ -58,6 +58,8 @@ IMAGES_VERSION=1
 # Each image: NAME TAG-IN-$OCI REPO (on REG_PLAIN) SKOPEO-OPTIONS (- for none)
 IMAGES=(
     "BUSYBOX busybox rl-test/busybox:latest -"
+    "APP app rl-test/app:latest -"
+    "APPUSER app-user rl-test/app-user:latest -"
     "LAYERS layers rl-test/layers:latest -"
     "MULTIARCH multiarch rl-test/multiarch:latest --all"
     "ZSTD zstd rl-test/busybox-zstd:latest -"
@@ -317,6 +319,25 @@ build_images() {
         --author "rl tests/fixtures.sh" --config.cmd /bin/sh --config.env "$PATH_ENV" \
         --config.label org.opencontainers.image.title=rl-test-busybox \
         --config.label rl.test=busybox --config.exposedports 80/tcp --config.workingdir /
+    # app: busybox plus what rl run reads from an image: users and groups, ENTRYPOINT and
+    # CMD, ENV, WORKDIR, a VOLUME with content, STOPSIGNAL; app-user: the same as USER app.
+    umoci tag --image "$OCI:busybox" app
+    umoci unpack --image "$OCI:app" "$b" >/dev/null
+    printf '%s\n' 'app:x:1000:1000:app:/home/app:/bin/sh' >>"$b/rootfs/etc/passwd"
+    printf '%s\n' 'app:x:1000:' 'staff:x:50:app' 'audio:x:29:app,root' >>"$b/rootfs/etc/group"
+    mkdir -p "$b/rootfs/home/app" "$b/rootfs/data" "$b/rootfs/work"
+    echo seed >"$b/rootfs/data/seed.txt"
+    chown -R 1000:1000 "$b/rootfs/home/app"
+    printf '%s\n' '#!/bin/sh' 'echo "entry: $*" >/tmp/entry.log' 'exec "$@"' >"$b/rootfs/bin/entry.sh"
+    chmod 0755 "$b/rootfs/bin/entry.sh"
+    umoci repack --image "$OCI:app" "$b" >/dev/null
+    rm -rf "$b"
+    umoci config --image "$OCI:app" --config.entrypoint /bin/entry.sh \
+        --config.cmd echo --config.cmd "hello from app" --config.env FOO=bar \
+        --config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+        --config.workingdir /work --config.volume /data --config.stopsignal SIGUSR1 \
+        --config.label rl.test=app
+    umoci config --image "$OCI:app" --tag app-user --config.user app
     umoci gc --layout "$OCI"
     echo "busybox: built with umoci in $OCI"
     local big=()

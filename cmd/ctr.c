@@ -1,0 +1,724 @@
+/* Starting, signalling and removing rl's containers: the part of the lifecycle that the
+ * verbs share. A running container has one monitor: the foreground `rl run` itself, or a
+ * detached process that holds its output and records its exit. */
+#include "config.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "container.h"
+#include "ctr.h"
+#include "ctrlog.h"
+#include "ctrstore.h"
+#include "fs.h"
+#include "json.h"
+#include "log.h"
+#include "spec.h"
+#include "state.h"
+#include "store.h"
+#include "syscalls.h"
+#include "volume.h"
+
+int
+rl_ctx_init(struct rl_globals *g, bool userns, struct rl_ctx *ret, rl_error_t *err)
+{
+    struct rl_ctx c = { 0 };
+
+    c.store = g->root ? xstrdup(g->root) : rl_store_default_root();
+    if (rl_mkdir_p(c.store, 0700, err) < 0 || rl_runtime_dir(NULL, "containers", &c.runtime, err) < 0) {
+        rl_ctx_release(&c);
+        return -1;
+    }
+    if (userns && rl_cmd_store_userns(NULL, err) < 0) {
+        rl_ctx_release(&c);
+        return -1;
+    }
+    *ret = c;
+    return 0;
+}
+
+void
+rl_ctx_release(struct rl_ctx *c)
+{
+    free(c->store);
+    free(c->runtime);
+    c->store = c->runtime = NULL;
+}
+
+int
+rl_ctr_load_fresh(struct rl_ctx *c, const char *id, json_t **ret, rl_error_t *err)
+{
+    json_t *rec = NULL;
+
+    if (rl_ctr_load(c->store, id, &rec, err) < 0)
+        return -1;
+    if (rl_ctr_refresh(rec)) {
+        /* Saved under the lock, from a fresh read: another process may have written. */
+        cleanup_error rl_error_t tmp = NULL;
+        int lock = rl_ctr_lock(c->store, id, LOCK_EX, &tmp);
+        if (lock >= 0) {
+            json_t *again = NULL;
+            if (rl_ctr_load(c->store, id, &again, &tmp) == 0) {
+                json_decref(rec);
+                rec = again;
+                if (rl_ctr_refresh(rec) && rl_ctr_save(c->store, id, rec, &tmp) < 0)
+                    rl_error_warn_and_release(&tmp);
+            }
+            close(lock);
+        }
+        rl_error_release(&tmp);
+    }
+    *ret = rec;
+    return 0;
+}
+
+static unsigned long long
+self_start_time(void)
+{
+    return rl_proc_start_time(getpid());
+}
+
+/* The overlay options of the container's rootfs: its image's layers (top first) under its
+ * own upper dir. */
+static int
+overlay_options(struct rl_ctx *c, const char *id, json_t *rec, char ***ret, rl_error_t *err)
+{
+    json_t *layers = json_object_get(json_object_get(rec, "rl"), "Layers");
+    cleanup_free char *dir = rl_ctr_dir(c->store, id);
+    cleanup_free char *lower = NULL;
+    char **opts = NULL;
+    size_t n = json_array_size(layers);
+
+    for (size_t i = n; i-- > 0;) {
+        const char *chain = json_string_value(json_array_get(layers, i));
+        cleanup_free char *p = xasprintf("%s/layers/%s/diff", c->store, chain ? chain : "");
+        char *next;
+        struct stat st;
+        if (chain == NULL || stat(p, &st) < 0)
+            return rl_make_error(err, ENOENT,
+                                 "container %.12s: its image's layer %.12s is missing from the "
+                                 "store",
+                                 id, chain ? chain : "?");
+        next = lower ? xasprintf("%s:%s", lower, p) : xstrdup(p);
+        free(lower);
+        lower = next;
+    }
+    if (lower == NULL) {
+        /* An image without layers: an empty lower dir. */
+        lower = xasprintf("%s/empty", dir);
+        if (mkdir(lower, 0755) < 0 && errno != EEXIST)
+            return rl_make_error(err, errno, "mkdir '%s'", lower);
+    }
+    {
+        cleanup_free char *l = xasprintf("lowerdir=%s", lower);
+        cleanup_free char *u = xasprintf("upperdir=%s/upper", dir);
+        cleanup_free char *w = xasprintf("workdir=%s/work", dir);
+        rl_strv_push(&opts, l);
+        rl_strv_push(&opts, u);
+        rl_strv_push(&opts, w);
+        rl_strv_push(&opts, "userxattr");
+    }
+    *ret = opts;
+    return 0;
+}
+
+static const int forwarded[] = { SIGHUP,  SIGINT,   SIGQUIT, SIGTERM, SIGUSR1,
+                                 SIGUSR2, SIGWINCH, SIGCONT, SIGCHLD };
+
+static void
+forwarded_set(sigset_t *set)
+{
+    sigemptyset(set);
+    for (size_t i = 0; i < RL_ARRAY_SIZE(forwarded); i++)
+        sigaddset(set, forwarded[i]);
+}
+
+static void
+record_running(struct rl_ctx *c, const char *id, json_t *rec, const struct rl_launched *l)
+{
+    cleanup_free char *now = rl_now_rfc3339();
+    cleanup_error rl_error_t tmp = NULL;
+    json_t *state = json_object_get(rec, "State");
+    json_t *rl = json_object_get(rec, "rl");
+
+    json_object_set_new(state, "Status", json_string("running"));
+    json_object_set_new(state, "Running", json_true());
+    json_object_set_new(state, "Pid", json_integer(l->pid));
+    json_object_set_new(state, "StartTime", json_integer((json_int_t)rl_proc_start_time(l->pid)));
+    json_object_set_new(state, "ExitCode", json_integer(0));
+    json_object_set_new(state, "StartedAt", json_string(now));
+    json_object_set_new(state, "FinishedAt", json_string("0001-01-01T00:00:00Z"));
+    json_object_set_new(state, "Error", json_string(""));
+    json_object_set_new(state, "OOMKilled", json_false());
+    json_object_set_new(rl, "MonitorPid", json_integer(getpid()));
+    json_object_set_new(rl, "MonitorStartTime", json_integer((json_int_t)self_start_time()));
+    if (rl_ctr_save(c->store, id, rec, &tmp) < 0)
+        rl_error_warn_and_release(&tmp);
+}
+
+static void
+record_error(struct rl_ctx *c, const char *id, rl_error_t e)
+{
+    cleanup_error rl_error_t tmp = NULL;
+    cleanup_json json_t *rec = NULL;
+    cleanup_free char *msg = rl_error_format(e);
+
+    if (rl_ctr_load(c->store, id, &rec, &tmp) < 0)
+        return;
+    json_object_set_new(json_object_get(rec, "State"), "Error", json_string(msg));
+    (void)rl_ctr_save(c->store, id, rec, &tmp);
+}
+
+/* The monitor's last word: the exit status, under the container's lock. */
+static void
+record_exit(struct rl_ctx *c, const char *id, int status)
+{
+    cleanup_error rl_error_t tmp = NULL;
+    cleanup_json json_t *rec = NULL;
+    cleanup_free char *now = rl_now_rfc3339();
+    int lock = rl_ctr_lock(c->store, id, LOCK_EX, &tmp);
+    json_t *state;
+
+    if (lock < 0)
+        return; /* removed meanwhile (rm -f) */
+    if (rl_ctr_load(c->store, id, &rec, &tmp) == 0) {
+        state = json_object_get(rec, "State");
+        json_object_set_new(state, "Status", json_string("exited"));
+        json_object_set_new(state, "Running", json_false());
+        json_object_set_new(state, "Pid", json_integer(0));
+        json_object_set_new(state, "ExitCode", json_integer(status));
+        json_object_set_new(state, "FinishedAt", json_string(now));
+        json_object_del(json_object_get(rec, "rl"), "MonitorPid");
+        if (rl_ctr_save(c->store, id, rec, &tmp) < 0)
+            rl_error_warn_and_release(&tmp);
+    }
+    rl_container_forget(c->runtime, id);
+    close(lock);
+}
+
+struct sink {
+    struct rl_log_writer *log;
+    bool relay; /* also to our stdout/stderr (foreground without a terminal) */
+};
+
+static void
+sink_output(void *data, int stream, const char *buf, size_t len)
+{
+    struct sink *s = data;
+    cleanup_error rl_error_t tmp = NULL;
+
+    if (s->relay)
+        (void)rl_write_all(stream == 2 ? STDERR_FILENO : STDOUT_FILENO, buf, len, NULL);
+    if (s->log && rl_log_write(s->log, stream, buf, len, &tmp) < 0)
+        rl_error_release(&tmp);
+}
+
+/* Everything about one start, set up before the container is launched. */
+struct starting {
+    struct rl_spec *spec;
+    char **overlay;
+    char **copy_up;
+    char *dir;
+    struct rl_container_opts o;
+    int stdio[3];
+    int out_r, err_r; /* our ends of the output pipes, or -1 */
+    int in_w;         /* the write end of a detached -i container's stdin */
+    struct sink sink;
+};
+
+static void
+starting_release(struct starting *s)
+{
+    rl_spec_free(s->spec);
+    rl_strv_free(s->overlay);
+    rl_strv_free(s->copy_up);
+    free(s->dir);
+    for (int i = 0; i < 3; i++)
+        if (s->stdio[i] > 2)
+            close(s->stdio[i]);
+    if (s->out_r >= 0)
+        close(s->out_r);
+    if (s->err_r >= 0)
+        close(s->err_r);
+    if (s->in_w >= 0)
+        close(s->in_w);
+    if (s->sink.log)
+        rl_log_writer_close(s->sink.log);
+}
+
+static int
+make_pipe(int *r, int *w, rl_error_t *err)
+{
+    int p[2];
+
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return rl_make_error(err, errno, "pipe");
+    *r = p[0];
+    *w = p[1];
+    return 0;
+}
+
+/* Stdio of the container: DETACHED or logging: pipes we read; a terminal: the pty; else
+ * ours. Stdin: ours with -i in the foreground, a pipe kept open with -i detached, else
+ * /dev/null. */
+static int
+prepare_start(struct rl_ctx *c, const char *id, json_t *rec, bool detached, struct starting *s,
+              rl_error_t *err)
+{
+    json_t *rl = json_object_get(rec, "rl");
+    bool tty = json_is_true(json_object_get(rl, "Tty"));
+    bool interactive = json_is_true(json_object_get(rl, "Interactive"));
+    bool remove = json_is_true(json_object_get(rl, "Remove"));
+    const char *driver = json_string_value(json_object_get(rl, "LogDriver"));
+    bool log = !(driver && strcmp(driver, "none") == 0) && (detached || !remove);
+
+    s->stdio[0] = s->stdio[1] = s->stdio[2] = -1;
+    s->out_r = s->err_r = s->in_w = -1;
+    s->dir = rl_ctr_dir(c->store, id);
+    if (rl_spec_load(s->dir, &s->spec, err) < 0)
+        return rl_error_wrap(err, "container %.12s", id);
+    if (overlay_options(c, id, rec, &s->overlay, err) < 0)
+        return -1;
+    if (log) {
+        cleanup_free char *path = xasprintf("%s/ctr.log", s->dir);
+        if (rl_log_writer_open(path, 0, &s->sink.log, err) < 0)
+            return -1;
+    }
+    if (interactive && detached) {
+        if (make_pipe(&s->stdio[0], &s->in_w, err) < 0)
+            return -1;
+    } else if (interactive) {
+        s->stdio[0] = STDIN_FILENO;
+    } else {
+        s->stdio[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (s->stdio[0] < 0)
+            return rl_make_error(err, errno, "open /dev/null");
+    }
+    if (!tty && (detached || log)) {
+        if (make_pipe(&s->out_r, &s->stdio[1], err) < 0
+            || make_pipe(&s->err_r, &s->stdio[2], err) < 0)
+            return -1;
+    } else if (!tty) {
+        s->stdio[1] = STDOUT_FILENO;
+        s->stdio[2] = STDERR_FILENO;
+    } else if (detached) {
+        /* Before the pty exists (and if the process closes it): nowhere. */
+        s->stdio[1] = open("/dev/null", O_WRONLY | O_CLOEXEC);
+        s->stdio[2] = dup(s->stdio[1]);
+    } else {
+        s->stdio[1] = STDOUT_FILENO;
+        s->stdio[2] = STDERR_FILENO;
+    }
+    s->sink.relay = !detached && !tty;
+    s->o.root = c->runtime;
+    s->o.id = id;
+    s->o.bundle = s->dir;
+    s->o.overlay = s->overlay;
+    s->o.user = json_string_value(json_object_get(rl, "User"));
+    s->o.init = json_is_true(json_object_get(rl, "Init"));
+    s->o.create_cwd = json_is_true(json_object_get(rl, "CreateWorkdir"));
+    {
+        size_t i;
+        json_t *v;
+        json_array_foreach (json_object_get(rl, "CopyUp"), i, v)
+            rl_strv_push(&s->copy_up, json_string_value(v));
+        s->o.copy_up = s->copy_up;
+    }
+    s->o.stdio = s->stdio;
+    return 0;
+}
+
+/* After the launch: the ends the container got are closed here. */
+static void
+close_child_stdio(struct starting *s)
+{
+    for (int i = 0; i < 3; i++) {
+        if (s->stdio[i] > 2)
+            close(s->stdio[i]);
+        s->stdio[i] = -1;
+    }
+}
+
+static int
+monitor_io(struct starting *s, struct rl_launched *l, int sigfd, bool detached, int *status,
+           rl_error_t *err)
+{
+    struct rl_monitor_io io = {
+        .sigfd = sigfd,
+        .relay_stdin = !detached && l->master >= 0 && s->o.stdio[0] == STDIN_FILENO,
+        .relay_stdout = !detached && l->master >= 0,
+        .out_fd = s->out_r,
+        .err_fd = s->err_r,
+        .sink = sink_output,
+        .data = &s->sink,
+    };
+    return rl_container_monitor(l, &io, status, err);
+}
+
+static int
+launch(struct rl_ctx *c, const char *id, struct starting *s, struct rl_launched *l,
+       rl_error_t *err)
+{
+    rl_container_forget(c->runtime, id); /* a stale runtime dir of an earlier run */
+    return rl_container_launch(s->spec, &s->o, l, err);
+}
+
+static void
+after_exit(struct rl_ctx *c, const char *id, json_t *rec, int status)
+{
+    record_exit(c, id, status);
+    if (json_is_true(json_object_get(json_object_get(rec, "rl"), "Remove"))) {
+        cleanup_error rl_error_t tmp = NULL;
+        if (rl_ctr_rm(c, id, true, true, &tmp) < 0)
+            rl_error_warn_and_release(&tmp);
+    }
+}
+
+static int
+start_foreground(struct rl_ctx *c, const char *id, json_t *rec, int lock, bool remove_on_failure,
+                 int *ret_status, rl_error_t *err)
+{
+    struct starting s = { 0 };
+    struct rl_launched l = { .pidfd = -1, .master = -1 };
+    sigset_t mask, old;
+    int sigfd = -1;
+    int ret = -1;
+
+    if (prepare_start(c, id, rec, false, &s, err) < 0)
+        goto fail;
+    forwarded_set(&mask);
+    sigprocmask(SIG_BLOCK, &mask, &old);
+    s.o.sigmask = &old;
+    if (launch(c, id, &s, &l, err) < 0) {
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        if (s.o.exec_status)
+            rl_exit_status = s.o.exec_status;
+        goto fail;
+    }
+    close_child_stdio(&s);
+    record_running(c, id, rec, &l);
+    close(lock);
+    lock = -1;
+    sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
+    if (sigfd < 0) {
+        rl_make_error(err, errno, "signalfd");
+        (void)rl_pidfd_send_signal(l.pidfd, SIGKILL, NULL, 0);
+    }
+    if (monitor_io(&s, &l, sigfd, false, ret_status, sigfd < 0 ? NULL : err) < 0 && sigfd >= 0) {
+        (void)rl_pidfd_send_signal(l.pidfd, SIGKILL, NULL, 0);
+        (void)waitpid(l.pid, NULL, 0);
+        *ret_status = 137;
+    }
+    if (sigfd >= 0)
+        close(sigfd);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    rl_launched_release(&l);
+    starting_release(&s);
+    after_exit(c, id, rec, *ret_status);
+    return sigfd < 0 ? -1 : 0;
+fail:
+    starting_release(&s);
+    record_error(c, id, *err);
+    if (lock >= 0)
+        close(lock);
+    if (remove_on_failure) {
+        cleanup_error rl_error_t tmp = NULL;
+        if (rl_ctr_rm(c, id, true, true, &tmp) < 0)
+            rl_error_warn_and_release(&tmp);
+    }
+    return ret;
+}
+
+/* The detached monitor: a session of its own, stdio on /dev/null; it tells the CLI on
+ * NOTIFY that the container runs (or why not), then waits for it. */
+static void RL_NORETURN
+detached_monitor(struct rl_ctx *c, const char *id, json_t *rec, int lock, int notify)
+{
+    cleanup_error rl_error_t err = NULL;
+    struct starting s = { 0 };
+    struct rl_launched l = { .pidfd = -1, .master = -1 };
+    sigset_t mask, old;
+    int status = 0;
+    int sigfd;
+    int null;
+
+    (void)setsid();
+    null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null >= 0) {
+        dup2(null, STDIN_FILENO);
+        dup2(null, STDOUT_FILENO);
+        /* Our own warnings have nowhere to go either; errors go to NOTIFY. */
+        dup2(null, STDERR_FILENO);
+        close(null);
+    }
+    (void)prctl(PR_SET_NAME, "rl-monitor", 0, 0, 0);
+    forwarded_set(&mask);
+    sigprocmask(SIG_BLOCK, &mask, &old);
+    s.o.sigmask = &old;
+    if (prepare_start(c, id, rec, true, &s, &err) < 0 || launch(c, id, &s, &l, &err) < 0) {
+        int32_t code = s.o.exec_status ? s.o.exec_status : 125;
+        cleanup_free char *msg = rl_error_format(err);
+        record_error(c, id, err);
+        (void)rl_write_all(notify, &code, sizeof(code), NULL);
+        (void)rl_write_all(notify, msg, strlen(msg), NULL);
+        _exit(1);
+    }
+    close_child_stdio(&s);
+    record_running(c, id, rec, &l);
+    close(lock);
+    {
+        int32_t ok = 0;
+        (void)rl_write_all(notify, &ok, sizeof(ok), NULL);
+        close(notify);
+    }
+    sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
+    if (monitor_io(&s, &l, sigfd, true, &status, &err) < 0) {
+        (void)rl_pidfd_send_signal(l.pidfd, SIGKILL, NULL, 0);
+        (void)waitpid(l.pid, NULL, 0);
+        status = 137;
+    }
+    rl_launched_release(&l);
+    starting_release(&s);
+    after_exit(c, id, rec, status);
+    _exit(0);
+}
+
+static int
+start_detached(struct rl_ctx *c, const char *id, json_t *rec, int lock, bool remove_on_failure,
+               rl_error_t *err)
+{
+    int p[2];
+    pid_t child;
+    int status;
+    int32_t code = -1;
+    char msg[8192];
+    ssize_t n;
+    size_t got = 0;
+
+    if (pipe2(p, O_CLOEXEC) < 0) {
+        close(lock);
+        return rl_make_error(err, errno, "pipe");
+    }
+    fflush(stdout);
+    fflush(stderr);
+    child = fork();
+    if (child < 0) {
+        close(p[0]);
+        close(p[1]);
+        close(lock);
+        return rl_make_error(err, errno, "fork");
+    }
+    if (child == 0) {
+        /* Twice, so that the monitor is nobody's child but init's (or a subreaper's). */
+        close(p[0]);
+        if (fork() == 0)
+            detached_monitor(c, id, rec, lock, p[1]);
+        _exit(0);
+    }
+    close(p[1]);
+    close(lock);
+    (void)TEMP_FAILURE_RETRY(waitpid(child, &status, 0));
+    n = TEMP_FAILURE_RETRY(read(p[0], &code, sizeof(code)));
+    if (n == (ssize_t)sizeof(code) && code != 0) {
+        while ((n = TEMP_FAILURE_RETRY(read(p[0], msg + got, sizeof(msg) - 1 - got))) > 0)
+            got += (size_t)n;
+    }
+    close(p[0]);
+    msg[got] = '\0';
+    if (code == 0)
+        return 0;
+    if (code == 126 || code == 127)
+        rl_exit_status = code;
+    rl_make_error(err, 0, "%s", got ? msg : "the container's monitor exited before the start");
+    if (remove_on_failure) {
+        cleanup_error rl_error_t tmp = NULL;
+        if (rl_ctr_rm(c, id, true, true, &tmp) < 0)
+            rl_error_warn_and_release(&tmp);
+    }
+    return -1;
+}
+
+int
+rl_ctr_start(struct rl_ctx *c, const char *id, enum rl_start_mode mode, bool remove_on_failure,
+             int *ret_status, rl_error_t *err)
+{
+    cleanup_json json_t *rec = NULL;
+    int lock = rl_ctr_lock(c->store, id, LOCK_EX, err);
+    int status = 0;
+
+    if (lock < 0)
+        return -1;
+    if (rl_ctr_load(c->store, id, &rec, err) < 0) {
+        close(lock);
+        return -1;
+    }
+    if (rl_ctr_refresh(rec))
+        (void)rl_ctr_save(c->store, id, rec, NULL);
+    if (rl_ctr_is_running(rec)) {
+        close(lock);
+        return rl_make_error(err, EBUSY, "container %s is already running",
+                             json_string_value(json_object_get(rec, "Name")));
+    }
+    if (mode == RL_START_DETACHED)
+        return start_detached(c, id, rec, lock, remove_on_failure, err);
+    if (start_foreground(c, id, rec, lock, remove_on_failure, &status, err) < 0)
+        return -1;
+    if (ret_status)
+        *ret_status = status;
+    return 0;
+}
+
+static int
+open_pidfd(json_t *rec, rl_error_t *err)
+{
+    json_t *state = json_object_get(rec, "State");
+    pid_t pid = (pid_t)json_integer_value(json_object_get(state, "Pid"));
+    unsigned long long t = (unsigned long long)json_integer_value(json_object_get(state, "StartTime"));
+    int fd;
+
+    if (pid <= 0)
+        return rl_make_error(err, ESRCH, "the container has no process");
+    fd = rl_pidfd_open(pid, 0);
+    if (fd < 0)
+        return rl_make_error(err, errno, "pidfd_open %d", (int)pid);
+    /* The pidfd is taken before the check: if the start time matches now, it names the
+     * container's process for good. */
+    if (rl_proc_start_time(pid) != t) {
+        close(fd);
+        return rl_make_error(err, ESRCH, "the container's process is gone");
+    }
+    return fd;
+}
+
+int
+rl_ctr_signal(struct rl_ctx *c, const char *id, int sig, rl_error_t *err)
+{
+    cleanup_json json_t *rec = NULL;
+    cleanup_close int fd = -1;
+
+    if (rl_ctr_load_fresh(c, id, &rec, err) < 0)
+        return -1;
+    if (!rl_ctr_is_running(rec))
+        return rl_make_error(err, EINVAL,
+                             "can only kill running containers. %.12s is in state %s: container "
+                             "state improper",
+                             id, rl_ctr_status(rec));
+    fd = open_pidfd(rec, err);
+    if (fd < 0)
+        return -1;
+    if (rl_pidfd_send_signal(fd, sig, NULL, 0) < 0)
+        return rl_make_error(err, errno, "send signal %d to container %.12s", sig, id);
+    return 0;
+}
+
+static int64_t
+now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+rl_ctr_wait_stopped(struct rl_ctx *c, const char *id, int timeout_ms, rl_error_t *err)
+{
+    int64_t end = timeout_ms < 0 ? INT64_MAX : now_ms() + timeout_ms;
+    int fd = -1;
+
+    for (;;) {
+        cleanup_json json_t *rec = NULL;
+        if (rl_ctr_load_fresh(c, id, &rec, err) < 0) {
+            if (fd >= 0)
+                close(fd);
+            /* Removed (--rm): it has stopped. */
+            if ((*err)->status == ENOENT) {
+                rl_error_release(err);
+                return 1;
+            }
+            return -1;
+        }
+        if (!rl_ctr_is_running(rec)) {
+            if (fd >= 0)
+                close(fd);
+            return 1;
+        }
+        if (fd < 0) {
+            cleanup_error rl_error_t tmp = NULL;
+            fd = open_pidfd(rec, &tmp);
+        }
+        {
+            int64_t left = end - now_ms();
+            struct pollfd p = { .fd = fd, .events = POLLIN };
+            int wait = left > 100 ? 100 : (int)(left < 0 ? 0 : left);
+            if (left <= 0) {
+                if (fd >= 0)
+                    close(fd);
+                return 0;
+            }
+            /* Exit wakes the pidfd; the monitor then records it (polled). */
+            if (fd >= 0 && poll(&p, 1, wait) > 0) {
+                close(fd);
+                fd = -2; /* exited: only the record is awaited now */
+                continue;
+            }
+            if (fd < 0)
+                usleep(10000);
+        }
+    }
+}
+
+static void
+remove_volumes(struct rl_ctx *c, json_t *rec)
+{
+    size_t i;
+    json_t *v;
+
+    json_array_foreach (json_object_get(json_object_get(rec, "rl"), "AnonymousVolumes"), i, v) {
+        cleanup_error rl_error_t tmp = NULL;
+        if (rl_volume_remove(c->store, json_string_value(v), &tmp) < 0
+            && tmp->status != ENOENT)
+            rl_error_warn_and_release(&tmp);
+    }
+}
+
+int
+rl_ctr_rm(struct rl_ctx *c, const char *id, bool force, bool volumes, rl_error_t *err)
+{
+    cleanup_json json_t *rec = NULL;
+    cleanup_close int lock = rl_ctr_lock(c->store, id, LOCK_EX, err);
+
+    if (lock < 0)
+        return -1;
+    if (rl_ctr_load(c->store, id, &rec, err) < 0)
+        return -1;
+    rl_ctr_refresh(rec);
+    if (rl_ctr_is_running(rec)) {
+        cleanup_close int fd = -1;
+        cleanup_error rl_error_t tmp = NULL;
+        if (!force)
+            return rl_make_error(err, EBUSY,
+                                 "cannot remove container %s as it is running - running or "
+                                 "paused containers cannot be removed without force: container "
+                                 "state improper",
+                                 id);
+        fd = open_pidfd(rec, &tmp);
+        if (fd >= 0) {
+            struct pollfd p = { .fd = fd, .events = POLLIN };
+            (void)rl_pidfd_send_signal(fd, SIGKILL, NULL, 0);
+            (void)poll(&p, 1, 10000);
+        }
+    }
+    rl_container_forget(c->runtime, id);
+    if (volumes)
+        remove_volumes(c, rec);
+    return rl_ctr_remove(c->store, id, err);
+}

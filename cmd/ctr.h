@@ -1,0 +1,45 @@
+/* What the container verbs share: where containers live, starting one (foreground or under a
+ * detached monitor), and removing one. */
+#ifndef RL_CMD_CTR_H
+#define RL_CMD_CTR_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "error.h"
+#include "rl.h"
+
+struct rl_ctx {
+    char *store;   /* the image store, which also holds containers/ and volumes/ */
+    char *runtime; /* the runtime state of running containers */
+};
+
+/* Resolve the directories (before the user namespace changes who we are) and enter the
+ * store's user namespace when USERNS. */
+int rl_ctx_init(struct rl_globals *g, bool userns, struct rl_ctx *ret, rl_error_t *err);
+void rl_ctx_release(struct rl_ctx *c);
+
+enum rl_start_mode {
+    RL_START_FOREGROUND, /* this process is the monitor; stdio relayed */
+    RL_START_DETACHED,   /* a detached monitor; returns once the container runs */
+};
+
+/* Start container ID. Foreground: *RET_STATUS gets the container's exit status. Errors of
+ * the process's exec set rl_exit_status to 126/127. When REMOVE_ON_FAILURE, a container that
+ * cannot start is removed (rl run: bad input leaves nothing behind). */
+int rl_ctr_start(struct rl_ctx *c, const char *id, enum rl_start_mode mode, bool remove_on_failure,
+                 int *ret_status, rl_error_t *err);
+/* Remove container ID; FORCE kills it first when running; VOLUMES removes its anonymous
+ * volumes. */
+int rl_ctr_rm(struct rl_ctx *c, const char *id, bool force, bool volumes, rl_error_t *err);
+/* Send SIG to a running container (by pidfd); ESRCH-like errors when it is not running. */
+int rl_ctr_signal(struct rl_ctx *c, const char *id, int sig, rl_error_t *err);
+/* Wait until the record of ID is no longer running; TIMEOUT_MS < 0 waits forever. Returns 1
+ * when it stopped, 0 on timeout. */
+int rl_ctr_wait_stopped(struct rl_ctx *c, const char *id, int timeout_ms, rl_error_t *err);
+/* Load and refresh (a dead monitor's container becomes exited, saved). */
+int rl_ctr_load_fresh(struct rl_ctx *c, const char *id, json_t **ret, rl_error_t *err);
+
+
+#endif
