@@ -12,8 +12,8 @@ setup_file() {
 
 setup() {
     image_fixtures_setup
-    export XDG_CONFIG_HOME=$BATS_TEST_TMPDIR/config
-    run_rl -q pull "$IMG_BUSYBOX"
+    ctr_registries_conf
+    run_rl pull -q "$IMG_BUSYBOX"
 }
 
 teardown() {

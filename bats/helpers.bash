@@ -449,3 +449,12 @@ ctr_cleanup() {
         die "ctr_cleanup: processes of this test's containers were left running"
     fi
 }
+
+# ctr_registries_conf: the local plain-http registry is insecure for this test's rl (through
+# XDG_CONFIG_HOME), so that run and create pull from it without --tls-verify=false.
+ctr_registries_conf() {
+    export XDG_CONFIG_HOME=$BATS_TEST_TMPDIR/config
+    mkdir -p "$XDG_CONFIG_HOME/containers"
+    printf '[[registry]]\nlocation = "%s"\ninsecure = true\n' "$REG_PLAIN" \
+        >"$XDG_CONFIG_HOME/containers/registries.conf"
+}

@@ -554,7 +554,7 @@ ps_row(json_t *rec)
     json_array_foreach (json_object_get(rec, "Args"), i, a)
         json_array_append(cmdv, a);
     return json_pack(
-        "{s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:[s], s:s, s:O, s:O, s:O, s:b, "
+        "{s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:O, s:O, s:b, "
         "s:o, s:o, s:o, s:s, s:s, s:b, s:o, s:s}",
         "ID", short_id, "Id", id ? id : "", "Image", json_string_value(json_object_get(rec, "ImageName")),
         "ImageID", json_string_value(json_object_get(rec, "Image")), "Command", cmdv,
@@ -579,6 +579,7 @@ ps_json(json_t *row)
 {
     json_t *o = json_deep_copy(row);
     json_object_set(o, "Id", json_object_get(row, "Id"));
+    json_object_set_new(o, "Names", json_pack("[O]", json_object_get(row, "Names")));
     json_object_del(o, "ID");
     json_object_del(o, "CommandText");
     json_object_del(o, "NamesText");

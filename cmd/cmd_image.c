@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "ctr.h"
+#include "ctrstore.h"
 #include "format.h"
 #include "fs.h"
 #include "idmap.h"
@@ -829,10 +831,57 @@ cmd_images(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 
 /* ------------------------------------------------------------------ rmi */
 
-static int
-remove_images(struct rl_store *s, char **names, int n, bool all, bool force, bool ignore,
-              rl_error_t *err)
+/* Containers made from image ID (their ids appended to USERS). */
+static size_t
+image_users(const char *store, const char *id, json_t *users)
 {
+    cleanup_strv char **ids = NULL;
+    cleanup_error rl_error_t tmp = NULL;
+    size_t n = 0;
+
+    if (rl_ctr_list(store, &ids, &tmp) < 0)
+        return 0;
+    for (size_t i = 0; ids[i]; i++) {
+        cleanup_json json_t *rec = NULL;
+        cleanup_error rl_error_t t2 = NULL;
+        const char *img;
+        if (rl_ctr_load(store, ids[i], &rec, &t2) < 0)
+            continue;
+        img = json_string_value(json_object_get(rec, "Image"));
+        if (img && strcmp(img, id) == 0) {
+            json_array_append_new(users, json_string(ids[i]));
+            n++;
+        }
+    }
+    return n;
+}
+
+/* An image that containers use is removed only with -f, which removes them first. */
+static bool
+in_use(struct rl_store *s, json_t *img, bool force, json_t *doomed, rl_error_t *first)
+{
+    const char *id = json_string_value(json_object_get(img, "id"));
+    cleanup_json json_t *users = json_array();
+
+    if (id == NULL || image_users(s->root, id, users) == 0)
+        return false;
+    if (force) {
+        json_array_extend(doomed, users);
+        return false;
+    }
+    if (*first == NULL)
+        rl_make_error(first, EBUSY,
+                      "image used by %s: image is in use by a container: consider listing "
+                      "external containers and force-removing image",
+                      json_string_value(json_array_get(users, 0)));
+    return true;
+}
+
+static int
+remove_images(struct rl_ctx *ctx, struct rl_store *s, char **names, int n, bool all, bool force,
+              bool ignore, rl_error_t *err)
+{
+    cleanup_json json_t *doomed = json_array();
     cleanup_json json_t *images = NULL;
     cleanup_json json_t *untagged = json_array(), *deleted = json_array();
     size_t removed_layers = 0, i;
@@ -846,12 +895,16 @@ remove_images(struct rl_store *s, char **names, int n, bool all, bool force, boo
         goto out_unlock;
     if (all) {
         json_t *img;
-        json_array_foreach (images, i, img) {
-            json_array_foreach (json_object_get(img, "names"), n, v)
+        for (i = json_array_size(images); i-- > 0;) {
+            size_t k;
+            img = json_array_get(images, i);
+            if (in_use(s, img, force, doomed, &first))
+                continue;
+            json_array_foreach (json_object_get(img, "names"), k, v)
                 json_array_append(untagged, v);
             json_array_append(deleted, json_object_get(img, "id"));
+            json_array_remove(images, i);
         }
-        json_array_clear(images);
     }
     for (int k = 0; k < n && !all; k++) {
         cleanup_error rl_error_t tmp = NULL;
@@ -902,10 +955,24 @@ remove_images(struct rl_store *s, char **names, int n, bool all, bool force, boo
                               json_string_value(json_object_get(img, "id")));
             continue;
         }
+        if (in_use(s, img, force, doomed, &first)) {
+            if (by_name) {
+                /* The name stays with the image that cannot go. */
+                json_array_append(inames, json_array_get(untagged, json_array_size(untagged) - 1));
+                json_array_remove(untagged, json_array_size(untagged) - 1);
+            }
+            continue;
+        }
         json_array_foreach (inames, i, v)
             json_array_append(untagged, v);
         json_array_append(deleted, json_object_get(img, "id"));
         json_array_remove(images, (size_t)idx);
+    }
+    /* rmi -f: the containers of the images go first. */
+    json_array_foreach (doomed, i, v) {
+        cleanup_error rl_error_t tmp = NULL;
+        if (rl_ctr_rm(ctx, json_string_value(v), true, true, &tmp) < 0)
+            rl_error_warn_and_release(&tmp);
     }
     if (json_array_size(untagged) || json_array_size(deleted)) {
         if (rl_store_images_save(s, images, err) < 0)
@@ -946,8 +1013,9 @@ cmd_rmi(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
         { NULL, 0, NULL, 0 },
     };
     cleanup_store struct rl_store *s = NULL;
+    struct rl_ctx ctx = { 0 };
     bool all = false, force = false, ignore = false;
-    int c;
+    int c, r;
 
     opterr = 0;
     while ((c = getopt_long(argc, argv, "afih", opts, NULL)) != -1) {
@@ -972,11 +1040,21 @@ cmd_rmi(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
         return rl_make_error(err, 0, "rmi: missing image name (see 'rl rmi --help')");
     if (all && optind < argc)
         return rl_make_error(err, 0, "rmi: --all and image names are mutually exclusive");
-    if (rl_store_open(g->root, &s, err) < 0 || rl_cmd_store_userns(NULL, err) < 0)
+    if (rl_ctx_init(g, false, &ctx, err) < 0)
         return -1;
-    if (remove_images(s, argv + optind, argc - optind, all, force, ignore, err) < 0) {
+    if (rl_store_open(g->root, &s, err) < 0 || rl_cmd_store_userns(NULL, err) < 0) {
+        rl_ctx_release(&ctx);
+        return -1;
+    }
+    r = remove_images(&ctx, s, argv + optind, argc - optind, all, force, ignore, err);
+    rl_ctx_release(&ctx);
+    if (r < 0) {
         if ((*err)->status == ENOENT) {
             rl_exit_status = 1;
+            return plain_error(err);
+        }
+        if ((*err)->status == EBUSY) {
+            rl_exit_status = 2; /* podman's status for an image in use */
             return plain_error(err);
         }
         return -1;
@@ -1240,8 +1318,11 @@ image_prune(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
         return -1;
     }
     for (i = 0; i < json_array_size(images);) {
+        cleanup_json json_t *users = json_array();
         img = json_array_get(images, i);
-        if (all || json_array_size(json_object_get(img, "names")) == 0) {
+        /* Images of containers stay (podman). */
+        if ((all || json_array_size(json_object_get(img, "names")) == 0)
+            && image_users(s->root, json_string_value(json_object_get(img, "id")), users) == 0) {
             printf("%s\n", json_string_value(json_object_get(img, "id")));
             json_array_remove(images, i);
             continue;

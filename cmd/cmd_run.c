@@ -49,7 +49,7 @@
     "      --read-only            read-only root filesystem (tmpfs on /tmp, /var/tmp, /run)\n" \
     "      --read-only-tmpfs=BOOL the tmpfs mounts of --read-only (default true)\n"            \
     "      --init                 run a minimal init as pid 1 (reaps, forwards signals)\n"     \
-    "      --userns MODE          \"\" (default: container root is you) or keep-id\n"          \
+    "      --userns MODE          \"\" (default: container root is you); keep-id: not yet\n"   \
     "      --cap-add CAP          add a capability (or ALL)\n"                                 \
     "      --cap-drop CAP         drop a capability (or ALL)\n"                                \
     "      --privileged           all capabilities, no seccomp, no masked paths\n"             \
@@ -62,7 +62,7 @@
     "      --pull POLICY          missing (default), always, never or newer\n"                 \
     "  -q, --quiet                no pull progress\n"                                          \
     "      --network MODE         none (default until the user-mode network) or host\n"        \
-    "      --hostuser, --no-hosts, --cidfile FILE, --replace, --log-driver k8s-file|none\n"    \
+    "      --no-hosts, --cidfile FILE, --replace, --log-driver k8s-file|none\n"                \
     "      --platform, --tls-verify, --creds, --authfile, --cert-dir   as for rl pull\n"       \
     "      --umask MASK, --oom-score-adj N, --shm-size SIZE\n"
 
@@ -1141,9 +1141,9 @@ build_spec(struct rl_ctx *ctx, struct run_opts *o, const struct image *im, const
                         rlimits_json(o), "noNewPrivileges", o->sec.no_new_privs == 1);
     if (process == NULL)
         rl_oom();
-    if (o->umask)
-        json_object_set_new(json_object_get(process, "user"), "umask",
-                            json_integer(strtol(o->umask, NULL, 8)));
+    /* podman's default umask, whatever rl's own is. */
+    json_object_set_new(json_object_get(process, "user"), "umask",
+                        json_integer(o->umask ? strtol(o->umask, NULL, 8) : 022));
     if (o->has_oom_score_adj)
         json_object_set_new(process, "oomScoreAdj", json_integer(o->oom_score_adj));
     if (userdata_files(udir, o, hostname, name, id, im, err) < 0
@@ -1207,6 +1207,7 @@ build_spec(struct rl_ctx *ctx, struct run_opts *o, const struct image *im, const
         json_object_set_new(rec, "HostConfig", hc);
     }
     json_object_set_new(json_object_get(rec, "rl"), "User", json_string(user));
+    json_object_set_new(json_object_get(rec, "rl"), "GroupAdd", strv_json(o->group_add));
     json_object_set_new(json_object_get(rec, "rl"), "CreateWorkdir", json_boolean(!o->workdir));
     json_object_set_new(json_object_get(rec, "rl"), "AnonymousVolumes", anon);
     json_object_set_new(json_object_get(rec, "rl"), "CopyUp", copyup);

@@ -227,6 +227,7 @@ struct starting {
     struct rl_spec *spec;
     char **overlay;
     char **copy_up;
+    char **group_add;
     char *dir;
     struct rl_container_opts o;
     int stdio[3];
@@ -241,6 +242,7 @@ starting_release(struct starting *s)
     rl_spec_free(s->spec);
     rl_strv_free(s->overlay);
     rl_strv_free(s->copy_up);
+    rl_strv_free(s->group_add);
     free(s->dir);
     for (int i = 0; i < 3; i++)
         if (s->stdio[i] > 2)
@@ -326,6 +328,13 @@ prepare_start(struct rl_ctx *c, const char *id, json_t *rec, bool detached, stru
     s->o.user = json_string_value(json_object_get(rl, "User"));
     s->o.init = json_is_true(json_object_get(rl, "Init"));
     s->o.create_cwd = json_is_true(json_object_get(rl, "CreateWorkdir"));
+    {
+        size_t i;
+        json_t *v;
+        json_array_foreach (json_object_get(rl, "GroupAdd"), i, v)
+            rl_strv_push(&s->group_add, json_string_value(v));
+        s->o.group_add = s->group_add;
+    }
     {
         size_t i;
         json_t *v;

@@ -93,11 +93,12 @@ rl_parse_rfc3339(const char *s)
 
 /* ------------------------------------------------------------------ templates */
 
-enum piece_kind { PIECE_TEXT, PIECE_FIELD, PIECE_JSON };
+enum piece_kind { PIECE_TEXT, PIECE_FIELD, PIECE_JSON, PIECE_RANGE, PIECE_END };
 
 struct piece {
     enum piece_kind kind;
     char *text; /* literal text, or the dotted path without the leading dot ("" for ".") */
+    size_t end; /* PIECE_RANGE: the index of its PIECE_END */
 };
 
 struct rl_template {
@@ -112,6 +113,7 @@ add_piece(struct rl_template *t, enum piece_kind kind, char *text)
     t->p = xrealloc(t->p, (t->n + 1) * sizeof(*t->p));
     t->p[t->n].kind = kind;
     t->p[t->n].text = text;
+    t->p[t->n].end = 0;
     t->n++;
 }
 
@@ -137,6 +139,8 @@ rl_template_parse(const char *text, struct rl_template **ret, rl_error_t *err)
 {
     struct rl_template *t = xzalloc(sizeof(*t));
     const char *p = text;
+    size_t open_ranges[16];
+    size_t depth = 0;
 
     if (strncmp(p, "table ", 6) == 0 || strcmp(p, "table") == 0) {
         t->table = true;
@@ -173,6 +177,24 @@ rl_template_parse(const char *text, struct rl_template **ret, rl_error_t *err)
                 return rl_make_error(err, 0, "template '%s': json takes a field like .Name", text);
             }
             add_piece(t, PIECE_JSON, xstrdup(f + 1));
+        } else if (strncmp(action, "range ", 6) == 0) {
+            const char *f = action + 6;
+            while (isspace((unsigned char)*f))
+                f++;
+            if (*f != '.' || depth == RL_ARRAY_SIZE(open_ranges)) {
+                rl_template_free(t);
+                return rl_make_error(err, 0, "template '%s': range takes a field like .Mounts",
+                                     text);
+            }
+            open_ranges[depth++] = t->n;
+            add_piece(t, PIECE_RANGE, xstrdup(f + 1));
+        } else if (strcmp(action, "end") == 0) {
+            if (depth == 0) {
+                rl_template_free(t);
+                return rl_make_error(err, 0, "template '%s': {{end}} without {{range}}", text);
+            }
+            t->p[open_ranges[--depth]].end = t->n;
+            add_piece(t, PIECE_END, xstrdup(""));
         } else if (action[0] == '.'
                    && strspn(action + 1, "abcdefghijklmnopqrstuvwxyz"
                                          "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.")
@@ -184,6 +206,10 @@ rl_template_parse(const char *text, struct rl_template **ret, rl_error_t *err)
                                  action);
         }
         p = close + 2;
+    }
+    if (depth) {
+        rl_template_free(t);
+        return rl_make_error(err, 0, "template '%s': {{range}} without {{end}}", text);
     }
     *ret = t;
     return 0;
@@ -304,10 +330,12 @@ print_value(json_t *v, FILE *out)
     }
 }
 
-int
-rl_template_render(const struct rl_template *t, json_t *obj, FILE *out, rl_error_t *err)
+/* Pieces FROM..TO (exclusive) for OBJ; a range repeats its body for each element. */
+static int
+render_pieces(const struct rl_template *t, size_t from, size_t to, json_t *obj, FILE *out,
+              rl_error_t *err)
 {
-    for (size_t i = 0; i < t->n; i++) {
+    for (size_t i = from; i < to; i++) {
         const struct piece *p = &t->p[i];
         bool found;
         json_t *v;
@@ -316,19 +344,47 @@ rl_template_render(const struct rl_template *t, json_t *obj, FILE *out, rl_error
             fputs(p->text, out);
             continue;
         }
+        if (p->kind == PIECE_END)
+            continue;
         v = *p->text ? lookup(obj, p->text, &found) : (found = true, obj);
         if (!found)
             return rl_make_error(err, 0, "template: can't evaluate field %s", p->text);
+        if (p->kind == PIECE_RANGE) {
+            size_t k;
+            const char *key;
+            json_t *e;
+            if (json_is_array(v)) {
+                json_array_foreach (v, k, e)
+                    if (render_pieces(t, i + 1, p->end, e, out, err) < 0)
+                        return -1;
+            } else if (json_is_object(v)) {
+                json_object_foreach (v, key, e)
+                    if (render_pieces(t, i + 1, p->end, e, out, err) < 0)
+                        return -1;
+            } else if (v && !json_is_null(v)) {
+                return rl_make_error(err, 0, "template: range can't iterate over %s", p->text);
+            }
+            i = p->end;
+            continue;
+        }
         if (p->kind == PIECE_JSON) {
-            char *s = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-            fputs(s ? s : "null", out);
-            free(s);
+            char *js = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+            fputs(js ? js : "null", out);
+            free(js);
         } else if (v == NULL) {
             fputs("<no value>", out);
         } else {
             print_value(v, out);
         }
     }
+    return 0;
+}
+
+int
+rl_template_render(const struct rl_template *t, json_t *obj, FILE *out, rl_error_t *err)
+{
+    if (render_pieces(t, 0, t->n, obj, out, err) < 0)
+        return -1;
     fputc('\n', out);
     return 0;
 }

@@ -469,7 +469,7 @@ hooks_handshake(struct child_args *a, rl_error_t *err)
 
 /* --user NAME[:GROUP]: ids, supplementary groups and HOME from the container's own files. */
 static int
-resolve_user(const char *spec, struct rl_process *p, rl_error_t *err)
+resolve_user(const char *spec, char *const *group_add, struct rl_process *p, rl_error_t *err)
 {
     struct rl_user u;
     size_t n_env = rl_strv_len(p->env);
@@ -477,6 +477,20 @@ resolve_user(const char *spec, struct rl_process *p, rl_error_t *err)
 
     if (rl_user_lookup(spec, &u, err) < 0)
         return -1;
+    if (group_add && group_add[0]) {
+        cleanup_free char *group = NULL;
+        cleanup_error rl_error_t tmp = NULL;
+        (void)rl_read_file("/etc/group", 4 << 20, &group, NULL, &tmp);
+        for (size_t i = 0; group_add[i]; i++) {
+            gid_t g;
+            if (rl_group_resolve(group_add[i], group, &g, err) < 0) {
+                rl_user_release(&u);
+                return -1;
+            }
+            u.groups = xrealloc(u.groups, (u.n_groups + 1) * sizeof(*u.groups));
+            u.groups[u.n_groups++] = g;
+        }
+    }
     p->uid = u.uid;
     p->gid = u.gid;
     if (u.n_groups) {
@@ -585,7 +599,7 @@ child_setup(struct child_args *a, char **ret_exe, bool *exec_failed, rl_error_t 
         return rl_error_wrap(err, "rootfs");
     if (spec->sysctl && write_sysctls(spec->sysctl, err) < 0)
         return -1;
-    if (a->o->user && resolve_user(a->o->user, p, err) < 0)
+    if (a->o->user && resolve_user(a->o->user, a->o->group_add, p, err) < 0)
         return -1;
     if (a->o->stdio && set_stdio(a->o->stdio, err) < 0)
         return -1;

@@ -20,6 +20,7 @@ struct rl_container_opts {
     /* rl's own containers (rl run): */
     char *const *overlay;   /* mount an overlay with these options on root.path first */
     const char *user;       /* resolve "name[:group]" in the rootfs' /etc/passwd, /etc/group */
+    char *const *group_add; /* extra groups (names or gids) for USER, NULL-terminated */
     bool init;              /* a built-in init is pid 1: it reaps and forwards signals */
     bool create_cwd;        /* a missing process.cwd is created (the image's WORKDIR) */
     /* Volumes that start with the image's content: pairs of a path in the rootfs and a
