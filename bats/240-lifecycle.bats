@@ -40,7 +40,7 @@ status_of() {
     run_rl wait c1
     assert "$output" == "4" "wait prints the exit code"
     run_rl ps -a --format '{{.Status}}'
-    assert "$output" =~ ^"Exited (4) " 
+    assert "$output" =~ "^Exited \(4\) "
     run_rl logs c1
     assert "$output" == "created-output" "logs of a foreground run"
     run_rl rm c1
@@ -182,7 +182,7 @@ status_of() {
 
 @test "ps: formats, filters, --no-trunc, -n and -q" {
     run_rl run -d --name p1 -l app=one "$IMG_BUSYBOX" sleep 100
-    run_rl run --name p2 "$IMG_BUSYBOX" sh -c 'exit 3'
+    run_rl 3 run --name p2 "$IMG_BUSYBOX" sh -c 'exit 3'
     run_rl ps
     assert "${lines[0]}" =~ ^"CONTAINER ID  IMAGE  +COMMAND  +CREATED  +STATUS  +PORTS  +NAMES" "the header"
     assert "${#lines[@]}" -eq 2 "one running container"

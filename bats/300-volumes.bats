@@ -325,6 +325,8 @@ host_uid_1000() {
     run_rl volume ls -q
     assert "$output" == "p1"
     run_rl volume create p3
+    run_rl volume prune -f --filter dangling=false
+    assert "$output" == "" "prune never removes a volume in use, whatever the filters say"
     run_rl volume prune -f
     assert "$output" == "p1"$'\n'"p3" "-f does not ask"
     run_rl volume prune <<<"y"

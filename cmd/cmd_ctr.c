@@ -1094,11 +1094,11 @@ inspect_json(struct rl_ctx *c, json_t *rec)
     json_t *st = json_object_get(o, "State");
     const char *id = json_string_value(json_object_get(rec, "Id"));
     cleanup_free char *dir = rl_ctr_dir(c->store, id ? id : "");
-    json_t *rl = json_object_get(o, "rl");
+    json_int_t monitor = json_integer_value(json_object_get(json_object_get(o, "rl"), "MonitorPid"));
 
     json_object_del(o, "rl");
     json_object_del(st, "StartTime");
-    json_object_set_new(st, "ConmonPid", json_integer(json_integer_value(json_object_get(rl, "MonitorPid"))));
+    json_object_set_new(st, "ConmonPid", json_integer(rl_ctr_is_running(rec) ? monitor : 0));
     json_object_set_new(st, "Dead", json_false());
     json_object_set_new(o, "Rootfs", json_string(""));
     json_object_set_new(o, "ImageDigest", json_string(""));

@@ -1097,6 +1097,7 @@ build_spec(struct rl_ctx *ctx, struct run_opts *o, const struct image *im, const
     const char *workdir = o->workdir;
     const char *user = o->user;
     const char *stop_signal = o->stop_signal;
+    cleanup_free char *stop_name = NULL;
     size_t n_caps;
     bool root_user;
 
@@ -1125,6 +1126,17 @@ build_spec(struct rl_ctx *ctx, struct run_opts *o, const struct image *im, const
         }
         if (!stop_signal)
             stop_signal = "SIGTERM";
+    }
+    /* "usr1", "10" and "SIGUSR1" are all kept as podman shows them: "SIGUSR1". */
+    {
+        cleanup_error rl_error_t tmp = NULL;
+        int sig = rl_signal_parse(stop_signal, &tmp);
+        const char *abbrev = sig > 0 ? sigabbrev_np(sig) : NULL;
+        if (abbrev) {
+            free(stop_name);
+            stop_name = xasprintf("SIG%s", abbrev);
+            stop_signal = stop_name;
+        }
     }
     root_user = strcmp(user, "0") == 0 || strcmp(user, "root") == 0
                 || rl_str_has_prefix(user, "0:") || rl_str_has_prefix(user, "root:");

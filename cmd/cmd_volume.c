@@ -824,7 +824,7 @@ volume_prune(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    struct volume_filter filters[FILTERS_MAX + 1];
+    struct volume_filter filters[FILTERS_MAX];
     size_t n_filters = 0, n = 0;
     struct rl_volume **list = NULL;
     cleanup_free char *store = NULL;
@@ -860,12 +860,17 @@ volume_prune(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
         rl_make_error(err, 0, "volume prune: takes no arguments (see 'rl volume prune --help')");
         goto out;
     }
-    /* Only the volumes no container uses: dangling=true, with the user's filters. */
-    parse_filter("dangling=true", &filters[n_filters++], NULL);
     store = volume_store(g);
     if (rl_volume_list(store, &list, &n, err) < 0
         || filter_volumes(store, list, &n, filters, n_filters, err) < 0)
         goto out;
+    /* Only the volumes no container uses, whatever the filters say (even dangling=false). */
+    {
+        struct volume_filter unused;
+        parse_filter("dangling=true", &unused, NULL);
+        if (filter_volumes(store, list, &n, &unused, 1, err) < 0)
+            goto out;
+    }
     if (!force) {
         char answer[64] = "";
         printf("WARNING! This will remove all volumes not used by at least one container. The "

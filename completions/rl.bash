@@ -3,8 +3,8 @@
 # (and link rl-oci to it).
 # shellcheck shell=bash
 
-_rl_verbs="oci pull images rmi tag image history inspect save load import login logout info doctor version
-           help"
+_rl_verbs="oci run create start stop restart kill rm ps wait logs exec top rename container pull images
+           rmi tag image history inspect save load import login logout info doctor version help"
 _rl_global_opts="--root --log --log-format --log-level --debug --help --version"
 _rl_oci_opts="--root --log --log-format --debug --systemd-cgroup --rootless --help"
 _rl_oci_verbs="spec create start run state kill delete exec list ps features"
@@ -239,8 +239,8 @@ _rl_trim_breaks() {
     done
 }
 
-# _rl_image_complete: complete the image commands (pull, images, rmi, tag, image, inspect,
-# save, load, import, login, logout), from the words of _rl_line_words.
+# _rl_image_complete: complete the image commands (pull, images, rmi, tag, image, save, load,
+# import, login, logout), from the words of _rl_line_words.
 _rl_image_complete() {
     local -a words
     local i=1 n w cur prev verb='' sub='' cmd root='' npos=0
@@ -311,6 +311,337 @@ _rl_image_complete() {
     _rl_trim_breaks "$cur"
 }
 
+# The container commands: `rl VERB` or `rl container VERB`, with rm as remove and ps as ls
+# and list.
+_rl_container_verbs="create run start stop kill restart rm remove ps ls list wait logs inspect
+                     exec rename prune exists"
+_rl_run_flags="-i --interactive -t --tty --rm --name -e --env --env-file -w --workdir -u --user
+               --group-add --entrypoint -h --hostname -v --volume --mount --tmpfs --read-only
+               --read-only-tmpfs=false --init --userns --cap-add --cap-drop --privileged
+               --security-opt --ulimit --stop-signal --stop-timeout -l --label --label-file
+               --annotation --pull -q --quiet --network --no-hosts --cidfile --replace
+               --log-driver --umask --oom-score-adj --shm-size --platform --tls-verify
+               --tls-verify=false --creds --authfile --cert-dir"
+_rl_caps="ALL CAP_AUDIT_CONTROL CAP_AUDIT_READ CAP_AUDIT_WRITE CAP_BLOCK_SUSPEND CAP_BPF
+          CAP_CHECKPOINT_RESTORE CAP_CHOWN CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH CAP_FOWNER
+          CAP_FSETID CAP_IPC_LOCK CAP_IPC_OWNER CAP_KILL CAP_LEASE CAP_LINUX_IMMUTABLE
+          CAP_MAC_ADMIN CAP_MAC_OVERRIDE CAP_MKNOD CAP_NET_ADMIN CAP_NET_BIND_SERVICE
+          CAP_NET_BROADCAST CAP_NET_RAW CAP_PERFMON CAP_SETFCAP CAP_SETGID CAP_SETPCAP CAP_SETUID
+          CAP_SYSLOG CAP_SYS_ADMIN CAP_SYS_BOOT CAP_SYS_CHROOT CAP_SYS_MODULE CAP_SYS_NICE
+          CAP_SYS_PACCT CAP_SYS_PTRACE CAP_SYS_RAWIO CAP_SYS_RESOURCE CAP_SYS_TIME
+          CAP_SYS_TTY_CONFIG CAP_WAKE_ALARM"
+_rl_signals="SIGTERM SIGKILL SIGINT SIGHUP SIGQUIT SIGUSR1 SIGUSR2 SIGSTOP SIGCONT SIGWINCH"
+_rl_top_descriptors="args capamb capbnd capeff capinh capprm comm etime group groups hgroup
+                     hgroups hpid huid huser label nice pcpu pgid pid ppid rgroup rss ruser
+                     seccomp state stime time tty uid user vsz"
+
+# _rl_ctr_flags VERB: the options of a container command (VERB as in `rl VERB`).
+_rl_ctr_flags() {
+    case "$1" in
+    run) echo "$_rl_run_flags -d --detach" ;;
+    create) echo "$_rl_run_flags" ;;
+    start) echo "-a --attach -i --interactive --all" ;;
+    stop) echo "-t --time -a --all -i --ignore" ;;
+    restart) echo "-t --time -a --all --running" ;;
+    kill) echo "-s --signal -a --all" ;;
+    rm) echo "-f --force -v --volumes -a --all -i --ignore -t --time" ;;
+    ps) echo "-a --all -q --quiet --no-trunc -n --last -l --latest -f --filter --format
+              --noheading" ;;
+    wait) echo "--condition -i --ignore" ;;
+    logs) echo "-f --follow --tail --since --until -t --timestamps -n --names -l --latest" ;;
+    inspect) echo "-f --format -t --type -l --latest" ;;
+    exec) echo "-i --interactive -t --tty -d --detach -e --env --env-file -u --user -w --workdir
+                --privileged --preserve-fds" ;;
+    prune) echo "-f --force" ;;
+    top) echo "--list-descriptors" ;;
+    esac
+    echo "--help"
+}
+
+# _rl_ctr_takes_arg OPTION VERB: true when OPTION of container command VERB is followed by
+# a value. -t is --tty of run and exec but --time of stop, rm and restart; -h and -l are
+# --hostname and --label of run and create.
+_rl_ctr_takes_arg() {
+    case "$2" in
+    run | create)
+        case "$1" in
+        --name | -e | --env | --env-file | -w | --workdir | -u | --user | --group-add | \
+            --entrypoint | -h | --hostname | -v | --volume | --mount | --tmpfs | --userns | \
+            --cap-add | --cap-drop | --security-opt | --ulimit | --stop-signal | \
+            --stop-timeout | -l | --label | --label-file | --annotation | --pull | --network | \
+            --net | --platform | --creds | --authfile | --cert-dir | --cidfile | --log-driver | \
+            --log-opt | --umask | --oom-score-adj | --shm-size | -p | --publish) return 0 ;;
+        esac
+        ;;
+    stop | rm | restart) [[ "$1" == -t || "$1" == --time || "$1" == --timeout ]] && return 0 ;;
+    kill) [[ "$1" == -s || "$1" == --signal ]] && return 0 ;;
+    ps) [[ "$1" == -n || "$1" == --last || "$1" == -f || "$1" == --filter || "$1" == --format ||
+        "$1" == --sort ]] && return 0 ;;
+    wait) [[ "$1" == --condition || "$1" == --interval ]] && return 0 ;;
+    logs) [[ "$1" == --tail || "$1" == --since || "$1" == --until ]] && return 0 ;;
+    inspect) [[ "$1" == -f || "$1" == --format || "$1" == -t || "$1" == --type ]] && return 0 ;;
+    exec)
+        case "$1" in
+        -e | --env | --env-file | -u | --user | -w | --workdir | --preserve-fds) return 0 ;;
+        esac
+        ;;
+    esac
+    return 1
+}
+
+# _rl_compgen WORDS CUR: COMPREPLY from WORDS; no space after a single "KEY=" or "A,".
+_rl_compgen() {
+    mapfile -t COMPREPLY < <(compgen -W "$1" -- "$2")
+    if [ "${#COMPREPLY[@]}" -eq 1 ] && [[ "${COMPREPLY[0]}" == *[=,] ]]; then
+        compopt -o nospace 2>/dev/null || true
+    fi
+}
+
+# _rl_containers ROOT [running]: the names of the containers (only the running ones with
+# "running"), quietly.
+_rl_containers() {
+    local -a cmd=("${_rl_prog:-rl}")
+    [ -n "$1" ] && cmd+=(--root "$1")
+    cmd+=(ps)
+    [ "${2:-}" = running ] || cmd+=(-a)
+    "${cmd[@]}" --format '{{.Names}}' 2>/dev/null
+}
+
+# _rl_ctr_value OPTION VERB CUR: fill COMPREPLY for the value of OPTION of container command
+# VERB.
+_rl_ctr_value() {
+    local opt=$1 verb=$2 cur=$3
+    case "$verb:$opt" in
+    run:-e | run:--env | create:-e | create:--env | exec:-e | exec:--env)
+        mapfile -t COMPREPLY < <(compgen -e -- "$cur")
+        ;;
+    *:--env-file | *:--label-file | *:--cidfile | *:--authfile)
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+        ;;
+    *:-v | *:--volume)
+        # The host path or the volume name, before the ':'.
+        [[ "$cur" == *:* ]] || mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+        ;;
+    *:--mount) _rl_compgen "type=bind, type=volume, type=tmpfs," "$cur" ;;
+    *:--cap-add | *:--cap-drop) _rl_compgen "$_rl_caps" "$cur" ;;
+    *:--security-opt)
+        _rl_compgen "seccomp=unconfined seccomp= no-new-privileges mask= unmask= unmask=ALL" "$cur"
+        ;;
+    *:--ulimit)
+        _rl_compgen "core= cpu= data= fsize= locks= memlock= msgqueue= nice= nofile= nproc= rss=
+            rtprio= rttime= sigpending= stack=" "$cur"
+        ;;
+    *:--stop-signal | kill:-s | kill:--signal) _rl_compgen "$_rl_signals" "$cur" ;;
+    *:--pull) _rl_compgen "missing always never newer" "$cur" ;;
+    *:--network | *:--net) _rl_compgen "none host" "$cur" ;;
+    *:--log-driver) _rl_compgen "k8s-file none" "$cur" ;;
+    *:--userns) _rl_compgen "host" "$cur" ;;
+    *:--platform | *:--cert-dir) _rl_complete_value "$opt" "$verb" "$cur" ;;
+    ps:-f | ps:--filter)
+        _rl_compgen "name= id= status=created status=running status=exited ancestor= label=
+            exited=" "$cur"
+        ;;
+    ps:--format) _rl_compgen "table json" "$cur" ;;
+    inspect:-f | inspect:--format) _rl_compgen "json" "$cur" ;;
+    inspect:-t | inspect:--type) _rl_compgen "container image all" "$cur" ;;
+    wait:--condition) _rl_compgen "stopped exited" "$cur" ;;
+    *) COMPREPLY=() ;;
+    esac
+}
+
+# _rl_ctr_complete: complete the container commands (run, create, start, stop, restart, kill,
+# rm, ps, wait, logs, exec, top, rename, inspect, container), from the words of
+# _rl_line_words.
+_rl_ctr_complete() {
+    local -a words
+    local i=1 n w cur prev verb='' sub='' what='' root='' npos=0 type=all
+
+    _rl_line_words
+    n=$((${#words[@]} - 1))
+    cur=${words[n]}
+    prev=${words[n - 1]}
+    # The global options, the verb, for `container` its command, then options and
+    # positional arguments. After the image of run and create, and the container of exec,
+    # the words belong to the container's command.
+    while [ "$i" -lt "$n" ]; do
+        w=${words[i]}
+        if [ -z "$verb" ]; then
+            if _rl_takes_arg "$w"; then
+                [ "$w" = --root ] && root=${words[i + 1]}
+                i=$((i + 2))
+                continue
+            fi
+            [[ "$w" != -* ]] && verb=$w && what=$w
+        elif [ "$verb" = container ] && [ -z "$sub" ] && [[ "$w" != -* ]]; then
+            sub=$w
+            case "$sub" in
+            remove) what='rm' ;;
+            ls | list) what='ps' ;;
+            *) what=$sub ;;
+            esac
+        elif [[ "$w" == -* ]]; then
+            [[ "$w" == --type=* ]] && type=${w#--type=}
+            if [[ "$w" != *=* ]] && _rl_ctr_takes_arg "$w" "$what"; then
+                [[ "$w" == -t || "$w" == --type ]] && [ "$what" = inspect ] && type=${words[i + 1]}
+                i=$((i + 2))
+                continue
+            fi
+        else
+            npos=$((npos + 1))
+            case "$what" in
+            run | create | exec)
+                # The rest is the container's command.
+                COMPREPLY=()
+                return
+                ;;
+            esac
+        fi
+        i=$((i + 1))
+    done
+
+    if [ "$i" -gt "$n" ]; then
+        _rl_ctr_value "$prev" "$what" "$cur"
+    elif [ "$verb" = container ] && [ -z "$sub" ]; then
+        if [[ "$cur" == -* ]]; then
+            mapfile -t COMPREPLY < <(compgen -W "--help" -- "$cur")
+        else
+            mapfile -t COMPREPLY < <(compgen -W "$_rl_container_verbs" -- "$cur")
+        fi
+    elif [[ "$cur" == --tls-verify=* ]]; then
+        mapfile -t COMPREPLY < <(compgen -W "--tls-verify=true --tls-verify=false" -- "$cur")
+    elif [[ "$cur" == --*=* ]]; then
+        # --opt=value: the value, as for --opt value.
+        _rl_ctr_value "${cur%%=*}" "$what" "${cur#*=}"
+        COMPREPLY=("${COMPREPLY[@]/#/${cur%%=*}=}")
+    elif [[ "$cur" == -* ]]; then
+        mapfile -t COMPREPLY < <(compgen -W "$(_rl_ctr_flags "$what")" -- "$cur")
+    else
+        case "$what" in
+        run | create)
+            mapfile -t COMPREPLY < <(compgen -W "$(_rl_images "$root")" -- "$cur")
+            ;;
+        stop | kill | exec)
+            mapfile -t COMPREPLY < <(compgen -W "$(_rl_containers "$root" running)" -- "$cur")
+            ;;
+        top)
+            if [ "$npos" -eq 0 ]; then
+                mapfile -t COMPREPLY < <(compgen -W "$(_rl_containers "$root" running)" -- "$cur")
+            else
+                mapfile -t COMPREPLY < <(compgen -W "$_rl_top_descriptors" -- "$cur")
+            fi
+            ;;
+        start | restart | rm | wait | logs | exists)
+            mapfile -t COMPREPLY < <(compgen -W "$(_rl_containers "$root")" -- "$cur")
+            ;;
+        rename)
+            [ "$npos" -eq 0 ] &&
+                mapfile -t COMPREPLY < <(compgen -W "$(_rl_containers "$root")" -- "$cur")
+            ;;
+        inspect)
+            local names=''
+            [ "$type" = image ] || names=$(_rl_containers "$root")
+            [ "$verb" = container ] || [ "$type" = container ] ||
+                names+=$'\n'$(_rl_images "$root")
+            mapfile -t COMPREPLY < <(compgen -W "$names" -- "$cur")
+            ;;
+        *) COMPREPLY=() ;;
+        esac
+    fi
+    _rl_trim_breaks "$cur"
+}
+
+# ---------------------------------------------------------------- volume
+
+_rl_verbs+=" volume"
+_rl_volume_verbs="create exists inspect ls list prune rm remove"
+
+# _rl_volume_flags SUB: the options of `rl volume SUB`.
+_rl_volume_flags() {
+    case "$1" in
+    create) echo "-l --label -o --opt --driver --ignore" ;;
+    ls | list) echo "-f --filter --format -n --noheading -q --quiet" ;;
+    inspect) echo "-a --all -f --format" ;;
+    rm | remove) echo "-a --all -f --force -t --time" ;;
+    prune) echo "-f --force --filter" ;;
+    esac
+    echo "--help"
+}
+
+# _rl_volume_takes_arg OPTION SUB: true when OPTION of `rl volume SUB` is followed by a value.
+# -f is --filter of ls and --format of inspect, but --force of rm and prune.
+_rl_volume_takes_arg() {
+    case "$1" in
+    -l | --label | -o | --opt | --driver | --filter | --format | -t | --time) return 0 ;;
+    -f) [ "$2" = ls ] || [ "$2" = list ] || [ "$2" = inspect ] ;;
+    *) return 1 ;;
+    esac
+}
+
+# _rl_volumes ROOT: the names of the volumes (of --root ROOT), quietly.
+_rl_volumes() {
+    local -a cmd=("${_rl_prog:-rl}")
+    [ -n "$1" ] && cmd+=(--root "$1")
+    "${cmd[@]}" volume ls -q 2>/dev/null
+}
+
+# _rl_volume_complete FIRST ROOT: complete `rl volume`, whose command is at word FIRST or later.
+_rl_volume_complete() {
+    local i=$1 root=$2 cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
+    local sub='' w
+
+    while [ "$i" -lt "$COMP_CWORD" ]; do
+        w=${COMP_WORDS[i]}
+        if [ -n "$sub" ] && _rl_volume_takes_arg "$w" "$sub"; then
+            i=$((i + 2))
+            continue
+        fi
+        [[ "$w" != -* ]] && [ -z "$sub" ] && sub=$w
+        i=$((i + 1))
+    done
+    if [ "$i" -gt "$COMP_CWORD" ]; then
+        case "$prev" in
+        --filter | -f)
+            if [ "$prev" = -f ] && [ "$sub" = inspect ]; then
+                mapfile -t COMPREPLY < <(compgen -W "json" -- "$cur")
+            else
+                mapfile -t COMPREPLY < <(compgen -W "name= label= driver=local dangling=true
+                    dangling=false" -- "$cur")
+                [ "${#COMPREPLY[@]}" -eq 1 ] && [[ "${COMPREPLY[0]}" == *= ]] && compopt -o nospace 2>/dev/null
+            fi
+            ;;
+        --format)
+            if [ "$sub" = inspect ]; then
+                mapfile -t COMPREPLY < <(compgen -W "json" -- "$cur")
+            else
+                mapfile -t COMPREPLY < <(compgen -W "table json" -- "$cur")
+            fi
+            ;;
+        --driver) mapfile -t COMPREPLY < <(compgen -W "local" -- "$cur") ;;
+        -o | --opt)
+            mapfile -t COMPREPLY < <(compgen -W "o=uid= o=gid=" -- "$cur")
+            compopt -o nospace 2>/dev/null
+            ;;
+        esac
+        return 0
+    fi
+    if [ -z "$sub" ]; then
+        if [[ "$cur" == -* ]]; then
+            mapfile -t COMPREPLY < <(compgen -W "--help" -- "$cur")
+        else
+            mapfile -t COMPREPLY < <(compgen -W "$_rl_volume_verbs" -- "$cur")
+        fi
+    elif [[ "$cur" == -* ]]; then
+        mapfile -t COMPREPLY < <(compgen -W "$(_rl_volume_flags "$sub")" -- "$cur")
+    else
+        case "$sub" in
+        inspect | rm | remove | exists)
+            mapfile -t COMPREPLY < <(compgen -W "$(_rl_volumes "$root")" -- "$cur")
+            ;;
+        esac
+    fi
+    return 0
+}
+
 _rl() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
     local i=1 w verb='' root='' _rl_prog=${COMP_WORDS[0]}
@@ -344,8 +675,12 @@ _rl() {
 
     case "$verb" in
     oci) _rl_oci_complete $((i + 1)) ;;
-    pull | images | rmi | tag | image | inspect | save | load | import | login | logout)
+    pull | images | rmi | tag | image | save | load | import | login | logout)
         _rl_image_complete
+        ;;
+    run | create | start | stop | restart | kill | rm | ps | wait | logs | exec | top | rename | \
+        container | inspect)
+        _rl_ctr_complete
         ;;
     info | doctor | version)
         if [ "$prev" = --format ] || [ "$prev" = -f ]; then
@@ -354,6 +689,7 @@ _rl() {
             mapfile -t COMPREPLY < <(compgen -W "--format --help" -- "$cur")
         fi
         ;;
+    volume) _rl_volume_complete $((i + 1)) "$root" ;;
     help)
         [ "$COMP_CWORD" -eq $((i + 1)) ] && mapfile -t COMPREPLY < <(compgen -W "$_rl_verbs" -- "$cur")
         ;;

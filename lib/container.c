@@ -1659,8 +1659,9 @@ join_container(pid_t pid, int pidfd, rl_error_t *err)
 
 static void RL_NORETURN
 exec_child(pid_t pid, int pidfd, struct rl_process *p, struct rl_seccomp *filter, int sock,
-           int preserve_fds, const sigset_t *oldmask)
+           const struct rl_container_opts *o, const sigset_t *oldmask)
 {
+    int preserve_fds = o->preserve_fds;
     cleanup_error rl_error_t err = NULL;
     cleanup_free char *exe = NULL;
     pid_t gc;
@@ -1683,11 +1684,15 @@ exec_child(pid_t pid, int pidfd, struct rl_process *p, struct rl_seccomp *filter
         rl_make_error(&err, errno, "setsid");
         goto fail;
     }
+    if (o->stdio && set_stdio(o->stdio, &err) < 0)
+        goto fail;
     if (p->terminal) {
         cleanup_close int master = rl_terminal_create(p->console_height, p->console_width, &err);
         if (master < 0 || rl_send_fd(sock, master, "T", 1, &err) < 0)
             goto fail;
     }
+    if (o->user && resolve_user(o->user, o->group_add, p, &err) < 0)
+        goto fail;
     if (chdir(p->cwd) < 0) {
         rl_make_error(&err, errno, "chdir '%s'", p->cwd);
         goto fail;
@@ -1756,7 +1761,7 @@ rl_container_exec(const char *root, const char *id, struct rl_process *p,
     }
     if (child == 0) {
         close(sv[0]);
-        exec_child(st->pid, pidfd, p, filter, sv[1], o->preserve_fds, &oldmask);
+        exec_child(st->pid, pidfd, p, filter, sv[1], o, &oldmask);
     }
     close(sv[1]);
     c.sock = sv[0];
