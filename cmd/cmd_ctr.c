@@ -217,9 +217,9 @@ stop_one(struct rl_ctx *c, const char *id, const char *arg, void *data, rl_error
                 printf("%s\n", arg);
                 return 0;
             }
-            rl_warning("StopSignal %s failed to stop container %s in %d seconds, resorting to "
-                       "SIGKILL",
-                       strsignal(sig), rec_name(rec), timeout);
+            rl_warning("StopSignal SIG%s failed to stop container %s in %d seconds, resorting "
+                       "to SIGKILL",
+                       sigabbrev_np(sig) ? sigabbrev_np(sig) : "?", rec_name(rec), timeout);
         }
     }
     {
@@ -230,6 +230,25 @@ stop_one(struct rl_ctx *c, const char *id, const char *arg, void *data, rl_error
         return -1;
     printf("%s\n", arg);
     return 0;
+}
+
+/* stop_one without its line on stdout (rm -f -t and restart print their own). */
+static int
+stop_quietly(struct rl_ctx *c, const char *id, const char *arg, struct stop_opts *so,
+             rl_error_t *err)
+{
+    FILE *saved = stdout;
+    FILE *null = fopen("/dev/null", "w");
+    int r;
+
+    if (null == NULL)
+        return rl_make_error(err, errno, "open /dev/null");
+    fflush(stdout);
+    stdout = null;
+    r = stop_one(c, id, arg, so, err);
+    fclose(null);
+    stdout = saved;
+    return r;
 }
 
 #define HELP_STOP                                                                        \
@@ -279,7 +298,7 @@ cmd_stop_impl(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     }
     if (need_args("stop", argc - optind, all, err) < 0 || rl_ctx_init(g, false, &c, err) < 0)
         return -1;
-    if (so.ignore) {
+    if (so.ignore && !all) {
         /* Unknown names are skipped. */
         for (int i = optind; i < argc; i++) {
             cleanup_free char *id = NULL;
@@ -396,10 +415,10 @@ rm_one(struct rl_ctx *c, const char *id, const char *arg, void *data, rl_error_t
     if (ro->force && ro->timeout > 0 && rl_ctr_load_fresh(c, id, &rec, err) == 0
         && rl_ctr_is_running(rec)) {
         struct stop_opts so = { .timeout = ro->timeout };
-        if (stop_one(c, id, arg, &so, err) < 0)
+        if (stop_quietly(c, id, arg, &so, err) < 0)
             return -1;
-        fflush(stdout);
     }
+    rl_error_release(err);
     if (rl_ctr_rm(c, id, ro->force, ro->volumes, err) < 0)
         return -1;
     printf("%s\n", arg);
@@ -461,7 +480,7 @@ cmd_rm_impl(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     }
     if (need_args("rm", argc - optind, all, err) < 0 || rl_ctx_init(g, true, &c, err) < 0)
         return -1;
-    if (ro.ignore) {
+    if (ro.ignore && !all) {
         for (int i = optind; i < argc && r == 0; i++) {
             cleanup_free char *id = NULL;
             cleanup_error rl_error_t tmp = NULL;
@@ -535,7 +554,7 @@ unix_time(const char *rfc)
 
 /* The fields of ps --format: podman's names. */
 static json_t *
-ps_row(json_t *rec)
+ps_row(json_t *rec, bool notrunc)
 {
     json_t *st = json_object_get(rec, "State");
     json_t *cfg = json_object_get(rec, "Config");
@@ -546,18 +565,21 @@ ps_row(json_t *rec)
     cleanup_free char *short_id = xstrndup(id ? id : "", 12);
     json_t *labels = json_object_get(cfg, "Labels");
     json_t *cmdv = json_array();
+    json_t *row;
     size_t i;
     json_t *a;
 
     ago_since(json_string_value(json_object_get(rec, "Created")), created, sizeof(created));
+    if (!notrunc && strlen(cmd) > 20)
+        strcpy(cmd + 17, "...");
     json_array_append_new(cmdv, json_string(json_string_value(json_object_get(rec, "Path"))));
     json_array_foreach (json_object_get(rec, "Args"), i, a)
         json_array_append(cmdv, a);
-    return json_pack(
+    row = json_pack(
         "{s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:O, s:O, s:b, "
         "s:o, s:o, s:o, s:s, s:s, s:b, s:o, s:s}",
         "ID", short_id, "Id", id ? id : "", "Image", json_string_value(json_object_get(rec, "ImageName")),
-        "ImageID", json_string_value(json_object_get(rec, "Image")), "Command", cmdv,
+        "ImageID", json_string_value(json_object_get(rec, "Image")), "CommandArray", cmdv,
         "CommandText", cmd, "CreatedHuman", created, "RunningFor", created, "Status", status,
         "State", rl_ctr_status(rec), "Names", rec_name(rec), "NamesText", rec_name(rec),
         "Labels", json_is_object(labels) ? labels : json_object(), "Mounts",
@@ -571,6 +593,10 @@ ps_row(json_t *rec)
         json_is_true(json_object_get(json_object_get(rec, "HostConfig"), "AutoRemove")),
         "ExitedAt", unix_time(json_string_value(json_object_get(st, "FinishedAt"))), "Networks",
         "");
+    if (row == NULL)
+        rl_oom();
+    json_object_set_new(row, "Command", json_string(cmd));
+    return row;
 }
 
 /* A row as podman's `ps --format json` prints it. */
@@ -580,6 +606,8 @@ ps_json(json_t *row)
     json_t *o = json_deep_copy(row);
     json_object_set(o, "Id", json_object_get(row, "Id"));
     json_object_set_new(o, "Names", json_pack("[O]", json_object_get(row, "Names")));
+    json_object_set(o, "Command", json_object_get(row, "CommandArray"));
+    json_object_del(o, "CommandArray");
     json_object_del(o, "ID");
     json_object_del(o, "CommandText");
     json_object_del(o, "NamesText");
@@ -769,7 +797,7 @@ cmd_ps_impl(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
             json_decref(rec);
             continue;
         }
-        row = ps_row(rec);
+        row = ps_row(rec, notrunc);
         for (size_t i = 0; i < n_filters && keep; i++)
             keep = match_filter(&filters[i], rec, row);
         if (keep && (last < 0 || (long long)json_array_size(rows) < last)) {
@@ -799,8 +827,16 @@ cmd_ps_impl(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
             printf("%s\n", text);
             free(text);
         } else if (t) {
+            static const char *const names[][2] = {
+                { "ID", "CONTAINER ID" },     { "Id", "CONTAINER ID" },
+                { "CreatedHuman", "CREATED" }, { "RunningFor", "CREATED" },
+                { "CreatedAt", "CREATED AT" }, { "ImageID", "IMAGE ID" },
+                { "NamesText", "NAMES" },      { "CommandText", "COMMAND" },
+                { "ExitCode", "EXIT CODE" },   { "StartedAt", "STARTED AT" },
+                { NULL, NULL },
+            };
             if (rl_template_is_table(t) && !noheading)
-                rl_template_header(t, stdout);
+                rl_template_header_names(t, names, stdout);
             json_array_foreach (rows, i, row) {
                 if (notrunc)
                     json_object_set(row, "ID", json_object_get(row, "Id"));
@@ -1181,9 +1217,20 @@ inspect_impl(struct rl_globals *g, int argc, char **argv, bool containers_only, 
         }
     }
     if (strcmp(type, "image") == 0) {
-        /* The image verb parses the same arguments again. */
+        /* The image verb parses the same arguments again, without --type. */
+        cleanup_free char **args = xzalloc((size_t)(argc + 1) * sizeof(char *));
+        int n = 0;
+        for (int i = 0; i < argc; i++) {
+            if (strcmp(argv[i], "--type") == 0 || strcmp(argv[i], "-t") == 0) {
+                i++;
+                continue;
+            }
+            if (rl_str_has_prefix(argv[i], "--type=") || rl_str_has_prefix(argv[i], "-t"))
+                continue;
+            args[n++] = argv[i];
+        }
         optind = 0;
-        return cmd_inspect_image(g, argc, argv, err);
+        return cmd_inspect_image(g, n, args, err);
     }
     if (argc - optind == 0 && !latest)
         return rl_make_error(err, 0, "inspect: at least one name or ID must be given");
@@ -1211,42 +1258,30 @@ inspect_impl(struct rl_globals *g, int argc, char **argv, bool containers_only, 
         cleanup_free char *id = NULL;
         cleanup_json json_t *rec = NULL;
         cleanup_error rl_error_t tmp = NULL;
-        if (lookup(&c, argv[i], &id, &tmp) < 0 || rl_ctr_load_fresh(&c, id, &rec, &tmp) < 0) {
-            if (strcmp(type, "all") == 0 && tmp->status == ENOENT) {
-                /* Not a container: maybe an image. */
-                char *one[] = { argv[0], argv[i], NULL };
-                cleanup_free char *fmtarg = format ? xasprintf("--format=%s", format) : NULL;
-                char *two[] = { argv[0], fmtarg, argv[i], NULL };
-                rl_error_release(&tmp);
-                /* Print what came before in order. */
-                if (json_array_size(out)) {
-                    char *text = json_dumps(out, JSON_INDENT(4));
-                    if (!t)
-                        printf("%s\n", text);
-                    free(text);
-                    json_array_clear(out);
-                }
-                optind = 0;
-                if (cmd_inspect_image(g, format ? 3 : 2, format ? two : one, &tmp) == 0)
-                    continue;
-                cleanup_free char *m = NULL;
-                rl_error_release(&tmp);
-                m = xasprintf("no such object: \"%s\"", argv[i]);
-                fprintf(stderr, "Error: %s\n", m);
-                ret = -1;
-                if (!*err)
-                    rl_make_error(err, ENOENT, "%s", m);
-                else
-                    continue;
-                continue;
-            }
-            if (*err)
-                rl_error_warn_and_release(err);
-            *err = steal_pointer(&tmp);
-            ret = -1;
+        json_t *img;
+        if (lookup(&c, argv[i], &id, &tmp) == 0 && rl_ctr_load_fresh(&c, id, &rec, &tmp) == 0) {
+            json_array_append_new(out, inspect_json(&c, rec));
             continue;
         }
-        json_array_append_new(out, inspect_json(&c, rec));
+        if (strcmp(type, "all") == 0 && tmp->status == ENOENT) {
+            /* Not a container: maybe an image. */
+            rl_error_release(&tmp);
+            img = rl_cmd_image_inspect_json(g->root, argv[i], &tmp);
+            if (img) {
+                json_array_append_new(out, img);
+                continue;
+            }
+            rl_error_release(&tmp);
+            rl_make_error(&tmp, ENOENT, "no such object: \"%s\"", argv[i]);
+        }
+        /* Every miss is reported; the last one is rl's error. */
+        if (*err) {
+            cleanup_free char *m = rl_error_format(*err);
+            fprintf(stderr, "Error: %s\n", m);
+            rl_error_release(err);
+        }
+        *err = steal_pointer(&tmp);
+        ret = -1;
     }
     if (t) {
         size_t i;
@@ -1449,17 +1484,8 @@ restart_one(struct rl_ctx *c, const char *id, const char *arg, void *data, rl_er
 
     if (rl_ctr_load_fresh(c, id, &rec, err) < 0)
         return -1;
-    if (rl_ctr_is_running(rec)) {
-        FILE *saved = stdout;
-        int r;
-        /* stop prints the name; restart prints it once, after the start. */
-        stdout = fopen("/dev/null", "w");
-        r = stop_one(c, id, arg, so, err);
-        fclose(stdout);
-        stdout = saved;
-        if (r < 0)
-            return -1;
-    }
+    if (rl_ctr_is_running(rec) && stop_quietly(c, id, arg, so, err) < 0)
+        return -1;
     if (rl_ctr_start(c, id, RL_START_DETACHED, false, NULL, err) < 0)
         return -1;
     printf("%s\n", arg);
@@ -1571,9 +1597,9 @@ prune_containers(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     }
     if (!force) {
         char answer[16] = "";
-        fprintf(stdout, "WARNING! This will remove all non running containers.\nAre you sure "
+        fprintf(stderr, "WARNING! This will remove all non running containers.\nAre you sure "
                         "you want to continue? [y/N] ");
-        fflush(stdout);
+        fflush(stderr);
         if (fgets(answer, sizeof(answer), stdin) == NULL
             || (answer[0] != 'y' && answer[0] != 'Y'))
             return 0;
@@ -1604,6 +1630,11 @@ container_exists(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     cleanup_free char *id = NULL;
     cleanup_error rl_error_t tmp = NULL;
 
+    if (argc == 2 && rl_is_help(argv[1])) {
+        printf("Usage: rl container exists CONTAINER\n\nExit 0 when the container exists, 1 "
+               "when not.\n");
+        return 0;
+    }
     if (argc != 2)
         return rl_make_error(err, 0, "container exists: takes one container name or ID");
     if (rl_ctx_init(g, false, &c, err) < 0)

@@ -1170,6 +1170,23 @@ inspect_image(struct rl_store *s, json_t *img)
     return o;
 }
 
+json_t *
+rl_cmd_image_inspect_json(const char *root, const char *name, rl_error_t *err)
+{
+    cleanup_store struct rl_store *s = NULL;
+    cleanup_json json_t *images = NULL;
+    json_t *o;
+    long idx;
+
+    if (rl_store_open(root, &s, err) < 0 || rl_store_lock(s, LOCK_SH, err) < 0
+        || rl_store_images_load(s, &images, err) < 0)
+        return NULL;
+    idx = rl_store_image_find(images, name, err);
+    o = idx < 0 ? NULL : inspect_image(s, json_array_get(images, (size_t)idx));
+    rl_store_lock(s, LOCK_UN, NULL);
+    return o;
+}
+
 static int
 image_inspect(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 {

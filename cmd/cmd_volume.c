@@ -407,6 +407,7 @@ volume_create(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     cleanup_json json_t *labels = json_object(), *options = json_object();
     cleanup_free char *store = NULL;
     struct rl_volume *v = NULL;
+    const char *name = NULL;
     bool ignore = false;
     long long uid, gid;
     int c;
@@ -449,16 +450,16 @@ volume_create(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     if (argc - optind > 1)
         return rl_make_error(err, 0, "volume create: accepts at most 1 arg(s), received %d",
                              argc - optind);
+    name = optind < argc ? argv[optind] : NULL;
     if (rl_volume_options_check(options, &uid, &gid, err) < 0)
         return plain_error(err);
     store = volume_store(g);
     /* An owner from o=uid=N is an id of the user's namespace, as the container sees it. */
     if ((uid >= 0 || gid >= 0) && rl_cmd_store_userns(NULL, err) < 0)
         return -1;
-    if (rl_volume_create(store, optind < argc ? argv[optind] : NULL, labels, options, ignore, &v,
-                         err)
-        < 0) {
-        if ((*err)->status == EEXIST || (*err)->status == EINVAL)
+    if (rl_volume_create(store, name, labels, options, ignore, &v, err) < 0) {
+        /* These messages say it all; a system error keeps its cause. */
+        if ((*err)->status == EEXIST || (name && *name && !rl_volume_name_valid(name)))
             return plain_error(err);
         return -1;
     }

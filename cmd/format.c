@@ -390,16 +390,9 @@ rl_template_render(const struct rl_template *t, json_t *obj, FILE *out, rl_error
 }
 
 void
-rl_template_header(const struct rl_template *t, FILE *out)
+rl_template_header_names(const struct rl_template *t, const char *const (*names)[2],
+                         FILE *out)
 {
-    static const struct {
-        const char *field, *header;
-    } names[] = {
-        { "ID", "IMAGE ID" },           { "Id", "IMAGE ID" },
-        { "CreatedSince", "CREATED" },  { "CreatedAt", "CREATED AT" },
-        { "Repository", "REPOSITORY" },
-    };
-
     for (size_t i = 0; i < t->n; i++) {
         const struct piece *p = &t->p[i];
         const char *h = NULL;
@@ -408,9 +401,11 @@ rl_template_header(const struct rl_template *t, FILE *out)
             fputs(p->text, out);
             continue;
         }
-        for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
-            if (strcmp(names[k].field, p->text) == 0)
-                h = names[k].header;
+        if (p->kind == PIECE_RANGE || p->kind == PIECE_END)
+            continue;
+        for (size_t k = 0; names && names[k][0]; k++) {
+            if (strcmp(names[k][0], p->text) == 0)
+                h = names[k][1];
         }
         if (h) {
             fputs(h, out);
@@ -420,6 +415,17 @@ rl_template_header(const struct rl_template *t, FILE *out)
         }
     }
     fputc('\n', out);
+}
+
+void
+rl_template_header(const struct rl_template *t, FILE *out)
+{
+    static const char *const names[][2] = {
+        { "ID", "IMAGE ID" },          { "Id", "IMAGE ID" },
+        { "CreatedSince", "CREATED" }, { "CreatedAt", "CREATED AT" },
+        { "Repository", "REPOSITORY" }, { NULL, NULL },
+    };
+    rl_template_header_names(t, names, out);
 }
 
 /* ------------------------------------------------------------------ tables */

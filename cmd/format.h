@@ -35,6 +35,9 @@ int rl_template_render(const struct rl_template *t, json_t *obj, FILE *out, rl_e
 /* The header of a table template: each field's name upper-cased, with podman's names for
  * the usual ones (ID -> "IMAGE ID"). */
 void rl_template_header(const struct rl_template *t, FILE *out);
+/* The same with other verbs' names: pairs {field, header}, ended by {NULL, NULL}. */
+void rl_template_header_names(const struct rl_template *t, const char *const (*names)[2],
+                              FILE *out);
 
 /* Print rows of cells aligned in columns, two spaces apart (like podman's tabwriter). */
 struct rl_table;

@@ -2,6 +2,8 @@
 #ifndef RL_CMD_H
 #define RL_CMD_H
 
+#include <jansson.h>
+
 #include "error.h"
 #include "log.h"
 
@@ -39,6 +41,9 @@ int cmd_history(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 int cmd_volume(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 int cmd_inspect(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 int cmd_inspect_image(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
+/* `image inspect`'s JSON of one image of the store at ROOT (NULL: the default); NULL with
+ * ENOENT when there is none. */
+json_t *rl_cmd_image_inspect_json(const char *root, const char *name, rl_error_t *err);
 int cmd_run(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 int cmd_create(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 int cmd_start(struct rl_globals *g, int argc, char **argv, rl_error_t *err);

@@ -172,6 +172,9 @@ voldir_open(const char *store, bool create, int how, struct voldir *d, rl_error_
         abs = xasprintf("%s/%s", cwd, store);
     }
     d->path = xasprintf("%s/volumes", abs ? abs : store);
+    /* "STORE//volumes" from "STORE/": the mount points are shown to users. */
+    for (char *p = strstr(d->path, "//"); p; p = strstr(p, "//"))
+        memmove(p, p + 1, strlen(p + 1) + 1);
     if (create && rl_mkdir_p(d->path, 0700, err) < 0)
         return rl_error_wrap(err, "volumes");
     d->fd = open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -197,7 +200,7 @@ remove_stale(struct voldir *d)
 {
     cleanup_dir DIR *dir = NULL;
     struct dirent *de;
-    int fd = dup(d->fd);
+    int fd = openat(d->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
     if (fd < 0)
         return;
@@ -218,35 +221,28 @@ remove_stale(struct voldir *d)
     }
 }
 
-/* LEN random hex digits. */
-static char *
-random_hex(size_t len)
+/* LEN (at most 64) random hex digits in *RET. */
+static int
+random_hex(size_t len, char **ret, rl_error_t *err)
 {
     static const char digits[] = "0123456789abcdef";
-    unsigned char bytes[64];
-    char *out = xmalloc(len + 1);
-    size_t got = 0;
+    unsigned char bytes[32];
+    size_t got = 0, want = (len + 1) / 2;
+    char *out;
 
-    while (got < (len + 1) / 2) {
-        ssize_t n = getrandom(bytes + got, (len + 1) / 2 - got, 0);
-        if (n < 0 && errno != EINTR) {
-            /* Only before the kernel's pool is ready, or without getrandom (3.17): the clock
-             * and pid still make a name no one else picks at the same time. */
-            unsigned long long seed = (unsigned long long)time(NULL) ^ (unsigned long long)getpid()
-                                      ^ (unsigned long long)clock();
-            for (; got < sizeof(bytes); got++) {
-                seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-                bytes[got] = (unsigned char)(seed >> 56);
-            }
-            break;
-        }
+    while (got < want) {
+        ssize_t n = getrandom(bytes + got, want - got, 0);
+        if (n < 0 && errno != EINTR)
+            return rl_make_error(err, errno, "getrandom");
         if (n > 0)
             got += (size_t)n;
     }
+    out = xmalloc(len + 1);
     for (size_t i = 0; i < len; i++)
         out[i] = digits[(bytes[i / 2] >> (i % 2 ? 0 : 4)) & 0xf];
     out[len] = '\0';
-    return out;
+    *ret = out;
+    return 0;
 }
 
 /* "2026-11-23T10:40:25.123456789Z" for TS. */
@@ -400,8 +396,11 @@ rl_volume_create(const char *store, const char *name, json_t *labels, json_t *op
     long long uid, gid;
     struct stat st;
 
-    if (name == NULL || *name == '\0')
-        name = random = random_hex(64);
+    if (name == NULL || *name == '\0') {
+        if (random_hex(64, &random, err) < 0)
+            return rl_error_wrap(err, "create volume");
+        name = random;
+    }
     if (!rl_volume_name_valid(name)) {
         cleanup_free char *shown = rl_str_shown(name, 300);
         return rl_make_error(err, EINVAL,
@@ -512,9 +511,9 @@ rl_volume_list(const char *store, struct rl_volume ***ret, size_t *ret_n, rl_err
         *ret_n = 0;
         return 0;
     }
-    fd = dup(d.fd);
+    fd = openat(d.fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
-        return rl_make_error(err, errno, "dup");
+        return rl_make_error(err, errno, "open '%s'", d.path);
     dir = fdopendir(fd);
     if (dir == NULL) {
         close(fd);
@@ -564,13 +563,15 @@ int
 rl_volume_remove(const char *store, const char *name, rl_error_t *err)
 {
     cleanup_voldir struct voldir d = { .fd = -1, .lock_fd = -1 };
-    cleanup_free char *suffix = random_hex(16), *rm_name = NULL, *rm_path = NULL;
+    cleanup_free char *suffix = NULL, *rm_name = NULL, *rm_path = NULL;
 
     if (!rl_volume_name_valid(name))
         return no_such_volume(name, err);
     if (voldir_open(store, false, LOCK_EX, &d, err) < 0 || check_present(&d, name, err) < 0)
         return -1;
     remove_stale(&d);
+    if (random_hex(16, &suffix, err) < 0)
+        return rl_error_wrap(err, "remove volume '%s'", name);
     /* Out of the way in one rename, so that a remove that dies half-way leaves a leftover for
      * remove_stale, not half a volume. */
     rm_name = xasprintf(".rm-%s", suffix);

@@ -5,7 +5,7 @@
  *                                     "Options", "Scope"}
  *   STORE/volumes/NAME/_data/        what a container mounts (0755, the creator's: container root)
  *   STORE/volumes/.tmp-XXXXXX/       a volume being created, renamed to NAME once complete
- *   STORE/volumes/.rm-NAME/          a volume being removed
+ *   STORE/volumes/.rm-HEX/           a volume being removed (NAME may be 255 bytes long)
  *
  * Names match [a-zA-Z0-9][a-zA-Z0-9_.-]* (podman's), so no name starts with '.': the lock and
  * work directories cannot collide with a volume. Files a container writes below _data belong
