@@ -267,7 +267,14 @@ teardown() {
     assert "$output" == "vol1"
     run_rl run --rm --mount type=volume,source=vol1,target=/w "$IMG_BUSYBOX" cat /w/f
     assert "$output" == "kept"
-    run_rl volume rm vol1
+    run_rl create --name user1 -v vol1:/v "$IMG_BUSYBOX" true
+    run_rl 2 volume rm vol1
+    assert "$output" =~ "volume vol1 is being used by the following container"
+    run_rl volume ls --filter dangling=false -q
+    assert "$output" == "vol1" "a used volume is not dangling"
+    run_rl volume rm -f vol1
+    run_rl ps -a -q
+    assert "$output" == "" "volume rm -f removed the container that used it"
 }
 
 @test "run: the image's VOLUME gets an anonymous volume with the image's content" {

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "ctr.h"
+#include "ctrstore.h"
 #include "format.h"
 #include "rl.h"
 #include "store.h"
@@ -79,13 +81,34 @@
 #define FILTERS_MAX 64
 #define LABELS_MAX  256
 
-/* The ids of the containers that use volume NAME (a NULL-terminated vector). */
+/* The ids of the containers that use volume NAME (a NULL-terminated vector): their records
+ * list it in Mounts. */
 static int
-volume_users(RL_UNUSED const char *store, RL_UNUSED const char *name, char ***ret_ids,
-             RL_UNUSED rl_error_t *err)
+volume_users(const char *store, const char *name, char ***ret_ids, rl_error_t *err)
 {
-    /* Containers record the volumes they use; filled in with the container store. */
-    *ret_ids = xzalloc(sizeof(char *));
+    cleanup_strv char **ids = NULL;
+    char **users = xzalloc(sizeof(char *));
+
+    if (rl_ctr_list(store, &ids, err) < 0) {
+        free(users);
+        return -1;
+    }
+    for (size_t i = 0; ids[i]; i++) {
+        cleanup_json json_t *rec = NULL;
+        cleanup_error rl_error_t tmp = NULL;
+        size_t k;
+        json_t *m;
+        if (rl_ctr_load(store, ids[i], &rec, &tmp) < 0)
+            continue;
+        json_array_foreach (json_object_get(rec, "Mounts"), k, m) {
+            const char *n = json_string_value(json_object_get(m, "Name"));
+            if (n && strcmp(n, name) == 0) {
+                rl_strv_push(&users, ids[i]);
+                break;
+            }
+        }
+    }
+    *ret_ids = users;
     return 0;
 }
 
@@ -708,15 +731,16 @@ remove_volume(const char *store, const char *name, bool force, rl_error_t *err)
         return -1;
     if (users[0]) {
         cleanup_free char *ids = strv_join(users, ", ");
+        struct rl_ctx ctx = { .store = (char *)store };
         if (!force)
             return rl_make_error(err, EBUSY,
                                  "volume %s is being used by the following container(s): %s: "
                                  "volume is being used",
                                  name, ids);
-        return rl_make_error(err, EBUSY,
-                             "volume %s is being used by the following container(s): %s: "
-                             "remove them first ('rl rm -f')",
-                             name, ids);
+        /* podman: -f removes the containers that use it first. */
+        for (size_t i = 0; users[i]; i++)
+            if (rl_ctr_rm(&ctx, users[i], true, false, err) < 0)
+                return -1;
     }
     if (rl_volume_remove(store, name, err) < 0) {
         if ((*err)->status == ENOENT) {

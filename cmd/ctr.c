@@ -726,7 +726,8 @@ rl_ctr_rm(struct rl_ctx *c, const char *id, bool force, bool volumes, rl_error_t
             (void)poll(&p, 1, 10000);
         }
     }
-    rl_container_forget(c->runtime, id);
+    if (c->runtime)
+        rl_container_forget(c->runtime, id);
     if (volumes)
         remove_volumes(c, rec);
     return rl_ctr_remove(c->store, id, err);
