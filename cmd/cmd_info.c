@@ -14,7 +14,10 @@
 #include "hostcheck.h"
 #include "regconf.h"
 #include "rl.h"
+#include "ctrstore.h"
+#include "state.h"
 #include "store.h"
+#include "volume.h"
 
 enum format {
     FORMAT_TEXT = 0,
@@ -176,6 +179,8 @@ struct store_info {
     char *path;
     bool exists;
     size_t images, layers;
+    size_t containers, running, volumes;
+    char *runtime; /* the runtime state directory of running containers */
     int64_t layers_bytes;
     char *regconf;  /* the main registries.conf, or NULL */
     char **dropins; /* its drop-ins, NULL-terminated */
@@ -185,6 +190,7 @@ static void
 store_info_release(struct store_info *si)
 {
     free(si->path);
+    free(si->runtime);
     free(si->regconf);
     rl_strv_free(si->dropins);
 }
@@ -204,6 +210,28 @@ store_info_gather(const char *root, struct store_info *si)
 
     si->path = root ? xstrdup(root) : rl_store_default_root();
     rl_regconf_files(&si->regconf, &si->dropins);
+    if (rl_runtime_dir(NULL, "containers", &si->runtime, &err) < 0)
+        rl_error_warn_and_release(&err);
+    {
+        cleanup_strv char **ids = NULL;
+        struct rl_volume **vols = NULL;
+        size_t nv = 0;
+        if (rl_ctr_list(si->path, &ids, &err) < 0)
+            rl_error_warn_and_release(&err);
+        for (size_t i = 0; ids && ids[i]; i++) {
+            cleanup_json json_t *rec = NULL;
+            cleanup_error rl_error_t tmp = NULL;
+            si->containers++;
+            if (rl_ctr_load(si->path, ids[i], &rec, &tmp) == 0) {
+                rl_ctr_refresh(rec);
+                si->running += rl_ctr_is_running(rec);
+            }
+        }
+        if (rl_volume_list(si->path, &vols, &nv, &err) < 0)
+            rl_error_warn_and_release(&err);
+        si->volumes = nv;
+        rl_volume_list_free(vols, nv);
+    }
     s.root = si->path;
     s.root_fd = open(si->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (s.root_fd < 0) {
@@ -246,11 +274,13 @@ store_info_json(const struct store_info *si)
 
     for (size_t i = 0; si->dropins && si->dropins[i]; i++)
         json_array_append_new(dropins, json_string(si->dropins[i]));
-    o = json_pack("{s:s, s:b, s:{s:s, s:[s]}, s:I, s:I, s:I, s:s?, s:o}", "path", si->path,
-                  "exists", si->exists, "graphDriver", "name", "overlay", "options", "userxattr",
-                  "images", (json_int_t)si->images, "layers", (json_int_t)si->layers, "layersBytes",
-                  (json_int_t)si->layers_bytes, "registriesConf", si->regconf,
-                  "registriesConfDropIns", dropins);
+    o = json_pack("{s:s, s:b, s:{s:s, s:[s]}, s:I, s:I, s:I, s:s?, s:o, s:I, s:I, s:I, s:s?}",
+                  "path", si->path, "exists", si->exists, "graphDriver", "name", "overlay",
+                  "options", "userxattr", "images", (json_int_t)si->images, "layers",
+                  (json_int_t)si->layers, "layersBytes", (json_int_t)si->layers_bytes,
+                  "registriesConf", si->regconf, "registriesConfDropIns", dropins, "containers",
+                  (json_int_t)si->containers, "containersRunning", (json_int_t)si->running,
+                  "volumes", (json_int_t)si->volumes, "runtimeDir", si->runtime);
     if (o == NULL)
         abort();
     return o;
@@ -266,6 +296,9 @@ print_store_text(const struct store_info *si)
     printf("  path:         %s%s\n", si->path, si->exists ? "" : " (not created yet)");
     printf("  driver:       overlay (userxattr)\n");
     printf("  images:       %zu\n", si->images);
+    printf("  containers:   %zu (%zu running)\n", si->containers, si->running);
+    printf("  volumes:      %zu\n", si->volumes);
+    printf("  runtime dir:  %s\n", si->runtime ? si->runtime : "(none usable)");
     printf("  layers:       %zu, %s\n", si->layers, size);
     printf("  registries:   %s\n", si->regconf ? si->regconf : "no registries.conf");
     for (size_t i = 0; si->dropins && si->dropins[i]; i++)
