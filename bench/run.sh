@@ -57,7 +57,7 @@ mkdir -p "$OUT"
 chown "$BENCH_USER" "$OUT"
 
 cat >"$WORK/env.sh" <<EOF
-export HOME=$home XDG_RUNTIME_DIR=/run/user/$uid XDG_CONFIG_HOME=$WORK/config
+export HOME=$home XDG_RUNTIME_DIR=/run/user/$uid
 export RL="$RL --root $WORK/rl" OUT=$OUT WORK=$WORK RUNS=$RUNS WARMUP=$WARMUP
 export BUSYBOX=$BUSYBOX DEBIAN=$DEBIAN
 cd $WORK
@@ -66,8 +66,10 @@ hf() { local name=\$1; shift; hyperfine -N --runs "\$RUNS" --warmup "\$WARMUP" \
 hfs() { local name=\$1; shift; hyperfine --shell bash --runs "\$RUNS" --warmup "\$WARMUP" \
     --export-json "\$OUT/\$name.json" --export-markdown "\$OUT/\$name.md" "\$@" | tee "\$OUT/\$name.txt"; }
 EOF
-mkdir -p "$WORK/config/containers"
-printf '[[registry]]\nlocation = "%s"\ninsecure = true\n' "$REG" >"$WORK/config/containers/registries.conf"
+# podman and rl read the user's containers config, which PEERS/setup.sh wrote: runc and
+# cgroupfs for podman on this host, and REG as an insecure registry for both.
+grep -q "$REG" "$home/.config/containers/registries.conf" 2>/dev/null \
+    || die "$home/.config/containers/registries.conf does not list $REG: run $PEERS/setup.sh userconf"
 chown -R "$BENCH_USER" "$WORK"
 
 as_user() { runuser -u "$BENCH_USER" -- bash -c ". $WORK/env.sh; $1"; }

@@ -87,10 +87,8 @@ self_start_time(void)
     return rl_proc_start_time(getpid());
 }
 
-/* The overlay options of the container's rootfs: its image's layers (top first) under its
- * own upper dir. */
-static int
-overlay_options(struct rl_ctx *c, const char *id, json_t *rec, char ***ret, rl_error_t *err)
+int
+rl_ctr_overlay_options(struct rl_ctx *c, const char *id, json_t *rec, char ***ret, rl_error_t *err)
 {
     json_t *layers = json_object_get(json_object_get(rec, "rl"), "Layers");
     cleanup_free char *dir = rl_ctr_dir(c->store, id);
@@ -228,6 +226,7 @@ struct starting {
     char **overlay;
     char **copy_up;
     char **group_add;
+    char *seccomp_cache;
     char *dir;
     struct rl_container_opts o;
     int stdio[3];
@@ -243,6 +242,7 @@ starting_release(struct starting *s)
     rl_strv_free(s->overlay);
     rl_strv_free(s->copy_up);
     rl_strv_free(s->group_add);
+    free(s->seccomp_cache);
     free(s->dir);
     for (int i = 0; i < 3; i++)
         if (s->stdio[i] > 2)
@@ -288,7 +288,7 @@ prepare_start(struct rl_ctx *c, const char *id, json_t *rec, bool detached, stru
     s->dir = rl_ctr_dir(c->store, id);
     if (rl_spec_load(s->dir, &s->spec, err) < 0)
         return rl_error_wrap(err, "container %.12s", id);
-    if (overlay_options(c, id, rec, &s->overlay, err) < 0)
+    if (rl_ctr_overlay_options(c, id, rec, &s->overlay, err) < 0)
         return -1;
     if (log) {
         cleanup_free char *path = xasprintf("%s/ctr.log", s->dir);
@@ -327,6 +327,8 @@ prepare_start(struct rl_ctx *c, const char *id, json_t *rec, bool detached, stru
     s->o.overlay = s->overlay;
     s->o.user = json_string_value(json_object_get(rl, "User"));
     s->o.init = json_is_true(json_object_get(rl, "Init"));
+    s->seccomp_cache = xasprintf("%s/cache/seccomp", c->store);
+    s->o.seccomp_cache = s->seccomp_cache;
     s->o.create_cwd = json_is_true(json_object_get(rl, "CreateWorkdir"));
     {
         size_t i;
@@ -461,6 +463,11 @@ detached_monitor(struct rl_ctx *c, const char *id, json_t *rec, int lock, int no
     int null;
 
     (void)setsid();
+    /* Nothing of the caller's stays open here but the lock and the pipe to it: a shell's
+     * $(rl run -d ...) must see EOF once the CLI exits. */
+    for (int fd = 3; fd < 1024; fd++)
+        if (fd != lock && fd != notify)
+            (void)close(fd);
     null = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (null >= 0) {
         dup2(null, STDIN_FILENO);

@@ -956,7 +956,7 @@ spawn(struct rl_spec *spec, struct rl_container_opts *o, const char *fifo_path,
                       "process.terminal is true: --console-socket is required for create");
         goto out;
     }
-    if (spec->seccomp && rl_seccomp_build(spec->seccomp, &filter, err) < 0)
+    if (spec->seccomp && rl_seccomp_build_cached(spec->seccomp, o->seccomp_cache, &filter, err) < 0)
         goto out;
     if (fifo_path) {
         fifo_fd = open(fifo_path, O_RDWR | O_CLOEXEC);

@@ -27,6 +27,7 @@ struct rl_container_opts {
      * host directory, copied when the directory is empty; NULL-terminated. */
     char *const *copy_up;
     const int *stdio;       /* fds that become the process's 0, 1 and 2 (NULL: ours) */
+    const char *seccomp_cache; /* compiled seccomp filters are kept here (NULL: none) */
     const sigset_t *sigmask; /* launch: the mask the process starts with (the caller's) */
 };
 

@@ -10,8 +10,17 @@
 #include <seccomp.h>
 #endif
 
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fs.h"
 #include "log.h"
 #include "seccomp.h"
+#include "syscalls.h"
 
 #ifdef HAVE_SECCOMP
 
@@ -23,7 +32,10 @@
 
 /* The filter is built in the parent and loaded by the container process just before exec. */
 struct rl_seccomp {
-    scmp_filter_ctx ctx;
+    scmp_filter_ctx ctx; /* NULL when BPF holds a program compiled earlier */
+    struct sock_filter *bpf;
+    size_t n_bpf;
+    unsigned int flags; /* SECCOMP_FILTER_FLAG_* for seccomp(2) */
 };
 
 static void
@@ -466,6 +478,12 @@ rl_seccomp_load(struct rl_seccomp *filter, rl_error_t *err)
 
     if (filter == NULL)
         return 0;
+    if (filter->ctx == NULL) {
+        struct sock_fprog prog = { .len = (unsigned short)filter->n_bpf, .filter = filter->bpf };
+        if (rl_seccomp_set_filter(filter->flags, &prog) < 0)
+            return rl_make_error(err, errno, "load the seccomp filter");
+        return 0;
+    }
     r = seccomp_load(filter->ctx);
     if (r < 0)
         return rl_make_error(err, -r, "load the seccomp filter");
@@ -477,8 +495,157 @@ rl_seccomp_free(struct rl_seccomp *filter)
 {
     if (filter == NULL)
         return;
-    seccomp_release(filter->ctx);
+    if (filter->ctx)
+        seccomp_release(filter->ctx);
+    free(filter->bpf);
     free(filter);
+}
+
+/* The cache file: a header, then the program. */
+struct bpf_cache_header {
+    char magic[8]; /* "rlbpf02\n" */
+    uint32_t flags;
+    uint32_t n_bpf;
+    uint32_t key_len; /* the key text follows the program */
+};
+
+/* The cache file of a profile: named by a 64-bit FNV-1a of its text, libseccomp's version and
+ * the machine; the text itself is in the file too, so that a collision is only a miss. */
+static char *
+cache_path(json_t *seccomp, const char *dir, char **ret_text)
+{
+    char *text = json_dumps(seccomp, JSON_COMPACT | JSON_SORT_KEYS);
+    const struct scmp_version *v = seccomp_version();
+    uint64_t h = 14695981039346656037ULL;
+    char *keyed;
+
+    if (text == NULL)
+        rl_oom();
+    keyed = xasprintf("%u.%u.%u/%u/%s", v->major, v->minor, v->micro, seccomp_arch_native(), text);
+    for (const unsigned char *c = (const unsigned char *)keyed; *c; c++) {
+        h ^= *c;
+        h *= 1099511628211ULL;
+    }
+    *ret_text = keyed;
+    free(text);
+    return xasprintf("%s/%016llx.bpf", dir, (unsigned long long)h);
+}
+
+static struct rl_seccomp *
+cache_read(const char *path, const char *key)
+{
+    cleanup_free char *buf = NULL;
+    cleanup_error rl_error_t tmp = NULL;
+    struct bpf_cache_header h;
+    struct rl_seccomp *f;
+    size_t len, prog;
+
+    if (rl_read_file(path, 4 << 20, &buf, &len, &tmp) < 0 || len < sizeof(h))
+        return NULL;
+    memcpy(&h, buf, sizeof(h));
+    prog = (size_t)h.n_bpf * sizeof(struct sock_filter);
+    if (memcmp(h.magic, "rlbpf02\n", 8) != 0 || h.n_bpf == 0 || h.n_bpf > 65535
+        || len != sizeof(h) + prog + h.key_len || h.key_len != strlen(key)
+        || memcmp(buf + sizeof(h) + prog, key, h.key_len) != 0)
+        return NULL;
+    f = xzalloc(sizeof(*f));
+    f->flags = h.flags;
+    f->n_bpf = h.n_bpf;
+    f->bpf = xmalloc(prog);
+    memcpy(f->bpf, buf + sizeof(h), prog);
+    return f;
+}
+
+/* The flags libseccomp would give seccomp(2) for CTX's attributes. */
+static unsigned int
+load_flags(scmp_filter_ctx ctx)
+{
+    uint32_t v = 0;
+    unsigned int load = 0;
+
+    if (seccomp_attr_get(ctx, SCMP_FLTATR_CTL_TSYNC, &v) == 0 && v)
+        load |= SECCOMP_FILTER_FLAG_TSYNC;
+    v = 0;
+    if (seccomp_attr_get(ctx, SCMP_FLTATR_CTL_LOG, &v) == 0 && v)
+        load |= SECCOMP_FILTER_FLAG_LOG;
+    v = 0;
+    if (seccomp_attr_get(ctx, SCMP_FLTATR_CTL_SSB, &v) == 0 && v)
+        load |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+    return load;
+}
+
+/* Compile CTX to BPF into F (and the cache file PATH, best effort). */
+static int
+compile(struct rl_seccomp *f, const char *path, const char *key, rl_error_t *err)
+{
+    cleanup_close int fd = memfd_create("rl-seccomp", MFD_CLOEXEC);
+    cleanup_free char *buf = NULL;
+    struct bpf_cache_header h = { .magic = "rlbpf02\n" };
+    struct stat st;
+    size_t len;
+    int r;
+
+    if (fd < 0)
+        return rl_make_error(err, errno, "memfd_create");
+    r = seccomp_export_bpf(f->ctx, fd);
+    if (r < 0)
+        return rl_make_error(err, -r, "compile the seccomp filter");
+    if (fstat(fd, &st) < 0 || st.st_size <= 0 || (size_t)st.st_size % sizeof(struct sock_filter))
+        return rl_make_error(err, EINVAL, "compile the seccomp filter: odd program size");
+    if (lseek(fd, 0, SEEK_SET) < 0 || rl_read_all_fd(fd, 1 << 20, &buf, &len, err) < 0)
+        return -1;
+    f->n_bpf = len / sizeof(struct sock_filter);
+    f->bpf = xmalloc(len);
+    memcpy(f->bpf, buf, len);
+    f->flags = load_flags(f->ctx);
+    if (path) {
+        size_t klen = strlen(key);
+        cleanup_free char *out = xmalloc(sizeof(h) + len + klen);
+        cleanup_error rl_error_t tmp = NULL;
+        h.flags = f->flags;
+        h.n_bpf = (uint32_t)f->n_bpf;
+        h.key_len = (uint32_t)klen;
+        memcpy(out, &h, sizeof(h));
+        memcpy(out + sizeof(h), buf, len);
+        memcpy(out + sizeof(h) + len, key, klen);
+        if (rl_write_file_atomic(path, out, sizeof(h) + len + klen, 0600, false, &tmp) < 0)
+            rl_debug("seccomp cache: %s", tmp->msg);
+    }
+    return 0;
+}
+
+int
+rl_seccomp_build_cached(json_t *seccomp, const char *cache_dir, struct rl_seccomp **ret,
+                        rl_error_t *err)
+{
+    cleanup_free char *path = NULL;
+    cleanup_free char *key = NULL;
+    struct rl_seccomp *f;
+
+    if (cache_dir == NULL || seccomp == NULL || json_is_null(seccomp))
+        return rl_seccomp_build(seccomp, ret, err);
+    path = cache_path(seccomp, cache_dir, &key);
+    f = cache_read(path, key);
+    if (f) {
+        *ret = f;
+        return 0;
+    }
+    if (rl_seccomp_build(seccomp, &f, err) < 0)
+        return -1;
+    {
+        cleanup_error rl_error_t tmp = NULL;
+        if (rl_mkdir_p(cache_dir, 0700, &tmp) < 0)
+            rl_error_release(&tmp), path[0] = '\0';
+    }
+    if (compile(f, path[0] ? path : NULL, key, err) < 0) {
+        rl_seccomp_free(f);
+        return -1;
+    }
+    /* The program is what gets loaded: the context is not needed in the child. */
+    seccomp_release(f->ctx);
+    f->ctx = NULL;
+    *ret = f;
+    return 0;
 }
 
 #else /* !HAVE_SECCOMP */
@@ -516,6 +683,14 @@ void
 rl_seccomp_free(struct rl_seccomp *filter)
 {
     free(filter);
+}
+
+int
+rl_seccomp_build_cached(json_t *seccomp, const char *cache_dir, struct rl_seccomp **ret,
+                        rl_error_t *err)
+{
+    (void)cache_dir;
+    return rl_seccomp_build(seccomp, ret, err);
 }
 
 #endif

@@ -75,4 +75,11 @@ rl_pivot_root(const char *new_root, const char *put_old)
     return (int)syscall(__NR_pivot_root, new_root, put_old);
 }
 
+/* seccomp(SECCOMP_SET_MODE_FILTER, FLAGS, PROG): a BPF program compiled earlier. */
+static inline int
+rl_seccomp_set_filter(unsigned int flags, const void *prog)
+{
+    return (int)syscall(__NR_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, flags, prog);
+}
+
 #endif
