@@ -2,8 +2,8 @@
 # tests/first-container.sh: from a fresh Debian 12 machine to a first rootless container.
 #
 # Run as root: installs the dependencies, creates the user $TEST_USER (default rltest) and
-# builds rl (tests/setup.sh --build-only), then, as that user, makes a busybox bundle in
-# ~$TEST_USER/first-container and runs it with `rl oci run`.
+# builds rl (tests/setup.sh --build-only), then, as that user, builds a busybox image from a
+# root filesystem tarball (`rl import`) and runs it with `rl run --rm`.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -30,23 +30,21 @@ payload='echo "Hello from a rootless rl container: $(id)"
 echo "hostname: $(hostname), pid: $$"
 echo "uid_map: $(cat /proc/self/uid_map)"'
 
-# As the user: a bundle (rootfs + config.json from `rl oci spec --rootless`), then run it.
+# As the user: a root filesystem tarball made into an image (rl import), then rl run.
 # shellcheck disable=SC2016 # expanded by the inner bash
 script='set -euo pipefail
-b=$HOME/first-container
-rm -rf "$b"
-mkdir -p "$b"/rootfs/{bin,proc,dev,sys,tmp,etc,root}
-cp /bin/busybox "$b/rootfs/bin/busybox"
-for a in sh echo id cat hostname ls; do ln -s busybox "$b/rootfs/bin/$a"; done
-echo "root:x:0:0:root:/root:/bin/sh" >"$b/rootfs/etc/passwd"
-echo "root:x:0:" >"$b/rootfs/etc/group"
-cd "$b"
-"$RL" oci spec --rootless
-jq --arg p "$PAYLOAD" ".process.terminal = false | .process.args = [\"/bin/sh\", \"-c\", \$p]" \
-    config.json >config.json.new
-mv config.json.new config.json
-echo "\$ rl oci run --bundle $b first-container   (as $USER)"
-exec "$RL" oci run --bundle "$b" "first-container-$$"'
+d=$HOME/first-container
+rm -rf "$d"
+mkdir -p "$d"/rootfs/{bin,proc,dev,sys,tmp,etc,root}
+cp /bin/busybox "$d/rootfs/bin/busybox"
+for a in sh echo id cat hostname ls; do ln -s busybox "$d/rootfs/bin/$a"; done
+echo "root:x:0:0:root:/root:/bin/sh" >"$d/rootfs/etc/passwd"
+echo "root:x:0:" >"$d/rootfs/etc/group"
+tar -C "$d/rootfs" --owner=0 --group=0 -cf "$d/rootfs.tar" .
+"$RL" import --change "CMD [\"/bin/sh\"]" "$d/rootfs.tar" localhost/first-container \
+    >/dev/null 2>"$d/import.log" || { cat "$d/import.log" >&2; exit 1; }
+echo "\$ rl run --rm localhost/first-container sh -c ...   (as $USER)"
+exec "$RL" run --rm localhost/first-container sh -c "$PAYLOAD"'
 
 runuser -u "$TEST_USER" -- env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$home" \
     USER="$TEST_USER" XDG_RUNTIME_DIR="/run/user/$uid" RL="$BUILD_DIR/build/rl" \
