@@ -434,19 +434,29 @@ image_store_cleanup() {
 }
 
 # ctr_cleanup: in teardown of the container tests: every container of $RL_ROOT is removed
-# (rl rm -af, which also proves that it works), its volumes pruned, and no process that
-# names $RL_ROOT (a monitor, or rl itself) may be left; a leftover fails a passing test.
+# (rl rm -af, which also proves that it works), its volumes pruned; no process that names
+# $RL_ROOT (a monitor, or rl itself) and no runtime state of the removed containers may be
+# left. A leftover fails a test that passed.
 ctr_cleanup() {
-    local pids
+    local pids ids id leaks=()
+    local rt=${XDG_RUNTIME_DIR:-/nonexistent}/rl/containers
     [ -d "${RL_ROOT:-}" ] || return 0
+    ids=$(timeout 30 "$RL" --root "$RL_ROOT" ps -a -q --no-trunc 2>/dev/null 3>&-) || true
     timeout 60 "$RL" --root "$RL_ROOT" rm -a -f >/dev/null 2>&1 3>&- || true
     timeout 60 "$RL" --root "$RL_ROOT" volume prune -f >/dev/null 2>&1 3>&- || true
+    for id in $ids; do
+        [ -e "$rt/$id" ] && leaks+=("runtime state $rt/$id") && rm -rf "${rt:?}/$id"
+    done
     pids=$(pgrep -f -- "--root $RL_ROOT( |$)" || true)
-    [ -z "$pids" ] && return 0
-    printf '# ctr_cleanup: left running: %s\n' "$(ps -o pid=,args= -p "${pids//$'\n'/,}")" >&2
-    kill -KILL $pids 2>/dev/null || true
+    if [ -n "$pids" ]; then
+        leaks+=("processes: $(ps -o pid=,args= -p "${pids//$'\n'/,}" | tr '\n' ';')")
+        # shellcheck disable=SC2086 # one pid a word
+        kill -KILL $pids 2>/dev/null || true
+    fi
+    [ ${#leaks[@]} -eq 0 ] && return 0
+    printf '# ctr_cleanup: left behind: %s\n' "${leaks[@]}" >&2
     if [ "${BATS_TEST_COMPLETED:-}" = 1 ]; then
-        die "ctr_cleanup: processes of this test's containers were left running"
+        die "ctr_cleanup: the test left ${#leaks[@]} thing(s) behind"
     fi
 }
 
