@@ -494,7 +494,7 @@ assert_store_clean() {
     run_rl inspect --type image --format '{{.Id}}' "$IMG_BUSYBOX"
     assert "$output" == "$id"
     run_rl 125 inspect --type container x
-    assert "$output" =~ "only images can be inspected"
+    assert "$output" =~ "no container with name or ID \"x\" found"
 }
 
 @test "a registry that redirects blobs to storage: followed, without the credentials" {

@@ -52,7 +52,7 @@ status_of() {
 @test "start of a detached container, stop, restart and the stop signal" {
     run_rl run -d --name s1 "$IMG_BUSYBOX" sh -c 'trap "echo got-term; exit 0" TERM; echo up; while :; do sleep 0.1; done'
     assert "$(status_of s1)" == "running"
-    run_rl 125 rm s1
+    run_rl 2 rm s1
     assert "$output" =~ "cannot remove container" "rm of a running container without -f"
     run_rl stop s1
     assert "$output" == "s1"
@@ -225,8 +225,8 @@ status_of() {
     run_rl rm -a -f
     run_rl ps -aq
     assert "$output" == ""
-    run_rl 125 rm nosuch
-    assert "$output" =~ 'no container with name or ID "nosuch" found'
+    run_rl 1 rm nosuch
+    assert "$output" =~ 'no container with name or ID "nosuch" found: no such container$'
     run_rl rm -i nosuch
 }
 

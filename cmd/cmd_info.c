@@ -296,10 +296,10 @@ print_store_text(const struct store_info *si)
     printf("  path:         %s%s\n", si->path, si->exists ? "" : " (not created yet)");
     printf("  driver:       overlay (userxattr)\n");
     printf("  images:       %zu\n", si->images);
+    printf("  layers:       %zu, %s\n", si->layers, size);
     printf("  containers:   %zu (%zu running)\n", si->containers, si->running);
     printf("  volumes:      %zu\n", si->volumes);
     printf("  runtime dir:  %s\n", si->runtime ? si->runtime : "(none usable)");
-    printf("  layers:       %zu, %s\n", si->layers, size);
     printf("  registries:   %s\n", si->regconf ? si->regconf : "no registries.conf");
     for (size_t i = 0; si->dropins && si->dropins[i]; i++)
         printf("                + %s\n", si->dropins[i]);

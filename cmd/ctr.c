@@ -34,7 +34,8 @@ rl_ctx_init(struct rl_globals *g, bool userns, struct rl_ctx *ret, rl_error_t *e
     struct rl_ctx c = { 0 };
 
     c.store = g->root ? xstrdup(g->root) : rl_store_default_root();
-    if (rl_mkdir_p(c.store, 0700, err) < 0 || rl_runtime_dir(NULL, "containers", &c.runtime, err) < 0) {
+    if (rl_mkdir_p(c.store, 0700, err) < 0
+        || rl_runtime_dir(NULL, "containers", &c.runtime, err) < 0) {
         rl_ctx_release(&c);
         return -1;
     }
@@ -376,8 +377,7 @@ monitor_io(struct starting *s, struct rl_launched *l, int sigfd, bool detached, 
 }
 
 static int
-launch(struct rl_ctx *c, const char *id, struct starting *s, struct rl_launched *l,
-       rl_error_t *err)
+launch(struct rl_ctx *c, const char *id, struct starting *s, struct rl_launched *l, rl_error_t *err)
 {
     rl_container_forget(c->runtime, id); /* a stale runtime dir of an earlier run */
     return rl_container_launch(s->spec, &s->o, l, err);
@@ -598,7 +598,8 @@ open_pidfd(json_t *rec, rl_error_t *err)
 {
     json_t *state = json_object_get(rec, "State");
     pid_t pid = (pid_t)json_integer_value(json_object_get(state, "Pid"));
-    unsigned long long t = (unsigned long long)json_integer_value(json_object_get(state, "StartTime"));
+    unsigned long long t =
+        (unsigned long long)json_integer_value(json_object_get(state, "StartTime"));
     int fd;
 
     if (pid <= 0)
@@ -700,8 +701,7 @@ remove_volumes(struct rl_ctx *c, json_t *rec)
 
     json_array_foreach (json_object_get(json_object_get(rec, "rl"), "AnonymousVolumes"), i, v) {
         cleanup_error rl_error_t tmp = NULL;
-        if (rl_volume_remove(c->store, json_string_value(v), &tmp) < 0
-            && tmp->status != ENOENT)
+        if (rl_volume_remove(c->store, json_string_value(v), &tmp) < 0 && tmp->status != ENOENT)
             rl_error_warn_and_release(&tmp);
     }
 }
@@ -721,11 +721,12 @@ rl_ctr_rm(struct rl_ctx *c, const char *id, bool force, bool volumes, rl_error_t
         cleanup_close int fd = -1;
         cleanup_error rl_error_t tmp = NULL;
         if (!force)
-            return rl_make_error(err, EBUSY,
-                                 "cannot remove container %s as it is running - running or "
-                                 "paused containers cannot be removed without force: container "
-                                 "state improper",
-                                 id);
+            return rl_make_plain_error(
+                err, EBUSY,
+                "cannot remove container %s as it is running - running or "
+                "paused containers cannot be removed without force: container "
+                "state improper",
+                id);
         fd = open_pidfd(rec, &tmp);
         if (fd >= 0) {
             struct pollfd p = { .fd = fd, .events = POLLIN };

@@ -45,5 +45,4 @@ int rl_ctr_load_fresh(struct rl_ctx *c, const char *id, json_t **ret, rl_error_t
 int rl_ctr_overlay_options(struct rl_ctx *c, const char *id, json_t *rec, char ***ret,
                            rl_error_t *err);
 
-
 #endif

@@ -390,8 +390,7 @@ rl_template_render(const struct rl_template *t, json_t *obj, FILE *out, rl_error
 }
 
 void
-rl_template_header_names(const struct rl_template *t, const char *const (*names)[2],
-                         FILE *out)
+rl_template_header_names(const struct rl_template *t, const char *const (*names)[2], FILE *out)
 {
     for (size_t i = 0; i < t->n; i++) {
         const struct piece *p = &t->p[i];
@@ -421,8 +420,8 @@ void
 rl_template_header(const struct rl_template *t, FILE *out)
 {
     static const char *const names[][2] = {
-        { "ID", "IMAGE ID" },          { "Id", "IMAGE ID" },
-        { "CreatedSince", "CREATED" }, { "CreatedAt", "CREATED AT" },
+        { "ID", "IMAGE ID" },           { "Id", "IMAGE ID" },
+        { "CreatedSince", "CREATED" },  { "CreatedAt", "CREATED AT" },
         { "Repository", "REPOSITORY" }, { NULL, NULL },
     };
     rl_template_header_names(t, names, out);

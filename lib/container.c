@@ -614,8 +614,8 @@ child_setup(struct child_args *a, char **ret_exe, bool *exec_failed, rl_error_t 
         (void)rl_mkdir_p(p->cwd, 0755, NULL);
     if (chdir(p->cwd) < 0) {
         if (a->o->overlay && errno == ENOENT)
-            return rl_make_error(err, 0, "workdir \"%s\" does not exist on container %s",
-                                 p->cwd, a->o->id);
+            return rl_make_error(err, 0, "workdir \"%s\" does not exist on container %s", p->cwd,
+                                 a->o->id);
         return rl_make_error(err, errno, "process.cwd: chdir '%s'", p->cwd);
     }
     if (rl_find_executable(p->args[0], p->env, ret_exe, err) < 0) {
@@ -1339,11 +1339,9 @@ static int
 monitor(struct created *c, int sigfd, int *ret_status, rl_error_t *err)
 {
     struct rl_launched l = { .pid = c->pid, .pidfd = c->pidfd, .master = c->master };
-    struct rl_monitor_io io = { .sigfd = sigfd,
-                                .relay_stdin = true,
-                                .relay_stdout = true,
-                                .out_fd = -1,
-                                .err_fd = -1 };
+    struct rl_monitor_io io = {
+        .sigfd = sigfd, .relay_stdin = true, .relay_stdout = true, .out_fd = -1, .err_fd = -1
+    };
     return rl_container_monitor(&l, &io, ret_status, err);
 }
 

@@ -26,9 +26,9 @@ struct rl_container_opts {
     /* Volumes that start with the image's content: pairs of a path in the rootfs and a
      * host directory, copied when the directory is empty; NULL-terminated. */
     char *const *copy_up;
-    const int *stdio;       /* fds that become the process's 0, 1 and 2 (NULL: ours) */
+    const int *stdio;          /* fds that become the process's 0, 1 and 2 (NULL: ours) */
     const char *seccomp_cache; /* compiled seccomp filters are kept here (NULL: none) */
-    const sigset_t *sigmask; /* launch: the mask the process starts with (the caller's) */
+    const sigset_t *sigmask;   /* launch: the mask the process starts with (the caller's) */
 };
 
 /* A container that rl_container_launch() started; its process is our child. */
@@ -42,8 +42,8 @@ void rl_launched_release(struct rl_launched *l);
 /* rl's own containers: create and start in one step, returning once the process has exec'd
  * (or the error: exec failures set o->exec_status). The state directory is left for the
  * caller, who records the exit and calls rl_container_forget(). */
-int rl_container_launch(struct rl_spec *spec, struct rl_container_opts *o,
-                        struct rl_launched *ret, rl_error_t *err);
+int rl_container_launch(struct rl_spec *spec, struct rl_container_opts *o, struct rl_launched *ret,
+                        rl_error_t *err);
 void rl_container_forget(const char *root, const char *id);
 
 /* What the monitor does with the container's output and the caller's terminal. */

@@ -72,14 +72,14 @@ rl_ctr_check_name(const char *name, rl_error_t *err)
 {
     size_t n = strlen(name);
 
-    if (n == 0 || n > 253 || !((name[0] >= 'a' && name[0] <= 'z')
-                               || (name[0] >= 'A' && name[0] <= 'Z')
-                               || (name[0] >= '0' && name[0] <= '9')))
+    if (n == 0 || n > 253
+        || !((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z')
+             || (name[0] >= '0' && name[0] <= '9')))
         goto bad;
     for (size_t i = 1; i < n; i++) {
         char c = name[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-              || c == '_' || c == '.' || c == '-'))
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'
+              || c == '.' || c == '-'))
             goto bad;
     }
     return 0;
@@ -101,7 +101,7 @@ rl_ctr_load(const char *store, const char *id, json_t **ret, rl_error_t *err)
     if (rl_read_file(path, RECORD_MAX, &text, &len, err) < 0) {
         if ((*err)->status == ENOENT) {
             rl_error_release(err);
-            return rl_make_error(err, ENOENT, "no container with ID %s found", id);
+            return rl_make_plain_error(err, ENOENT, "no container with ID %s found", id);
         }
         return -1;
     }
@@ -217,30 +217,30 @@ static char *
 random_name(void)
 {
     static const char *const left[] = {
-        "admiring", "adoring",  "affectionate", "amazing",   "angry",    "awesome",
-        "blissful", "bold",     "brave",        "busy",      "charming", "clever",
-        "cool",     "dazzling", "determined",   "eager",     "ecstatic", "elastic",
-        "elegant",  "epic",     "exciting",     "fervent",   "focused",  "friendly",
-        "funny",    "gallant",  "gifted",       "gracious",  "happy",    "hopeful",
-        "hungry",   "jolly",    "keen",         "kind",      "laughing", "loving",
-        "lucid",    "magical",  "modest",       "nervous",   "nice",     "nifty",
-        "objective", "optimistic", "peaceful",  "pensive",   "practical", "priceless",
-        "quirky",   "relaxed",  "reverent",     "romantic",  "serene",   "sharp",
-        "silly",    "sleepy",   "stoic",        "strange",   "sweet",    "tender",
-        "trusting", "upbeat",   "vibrant",      "vigilant",  "wizardly", "zealous",
+        "admiring",  "adoring",    "affectionate", "amazing",  "angry",     "awesome",
+        "blissful",  "bold",       "brave",        "busy",     "charming",  "clever",
+        "cool",      "dazzling",   "determined",   "eager",    "ecstatic",  "elastic",
+        "elegant",   "epic",       "exciting",     "fervent",  "focused",   "friendly",
+        "funny",     "gallant",    "gifted",       "gracious", "happy",     "hopeful",
+        "hungry",    "jolly",      "keen",         "kind",     "laughing",  "loving",
+        "lucid",     "magical",    "modest",       "nervous",  "nice",      "nifty",
+        "objective", "optimistic", "peaceful",     "pensive",  "practical", "priceless",
+        "quirky",    "relaxed",    "reverent",     "romantic", "serene",    "sharp",
+        "silly",     "sleepy",     "stoic",        "strange",  "sweet",     "tender",
+        "trusting",  "upbeat",     "vibrant",      "vigilant", "wizardly",  "zealous",
     };
     static const char *const right[] = {
-        "agnesi",   "albattani", "allen",     "archimedes", "babbage",  "banach",
-        "bardeen",  "bartik",    "bell",      "blackwell",  "bohr",     "booth",
-        "borg",     "bose",      "brahmagupta", "brown",    "carson",   "cerf",
-        "chandrasekhar", "curie", "darwin",   "dijkstra",   "einstein", "elion",
-        "euclid",   "euler",     "fermat",    "feynman",    "franklin", "galileo",
-        "gauss",    "goldberg",  "goodall",   "hamilton",   "hawking",  "heisenberg",
-        "hopper",   "hypatia",   "jennings",  "kepler",     "knuth",    "lamport",
-        "leakey",   "lovelace",  "mayer",     "mccarthy",   "meitner",  "mendel",
-        "morse",    "napier",    "newton",    "noether",    "pascal",   "payne",
-        "perlman",  "pike",      "poincare",  "ptolemy",    "ritchie",  "shannon",
-        "shaw",     "tesla",     "thompson",  "torvalds",   "turing",   "wiles",
+        "agnesi",        "albattani", "allen",       "archimedes", "babbage",  "banach",
+        "bardeen",       "bartik",    "bell",        "blackwell",  "bohr",     "booth",
+        "borg",          "bose",      "brahmagupta", "brown",      "carson",   "cerf",
+        "chandrasekhar", "curie",     "darwin",      "dijkstra",   "einstein", "elion",
+        "euclid",        "euler",     "fermat",      "feynman",    "franklin", "galileo",
+        "gauss",         "goldberg",  "goodall",     "hamilton",   "hawking",  "heisenberg",
+        "hopper",        "hypatia",   "jennings",    "kepler",     "knuth",    "lamport",
+        "leakey",        "lovelace",  "mayer",       "mccarthy",   "meitner",  "mendel",
+        "morse",         "napier",    "newton",      "noether",    "pascal",   "payne",
+        "perlman",       "pike",      "poincare",    "ptolemy",    "ritchie",  "shannon",
+        "shaw",          "tesla",     "thompson",    "torvalds",   "turing",   "wiles",
     };
     uint32_t r[2];
 
@@ -346,9 +346,9 @@ rl_ctr_lookup(const char *store, const char *name_or_id, char **ret_id, rl_error
         }
     }
     if (!found)
-        return rl_make_error(err, ENOENT, "no container with name or ID \"%s\" found: no such "
-                                          "container",
-                             name_or_id);
+        return rl_make_plain_error(err, ENOENT,
+                                   "no container with name or ID \"%s\" found: no such container",
+                                   name_or_id);
     *ret_id = xstrdup(found);
     return 0;
 }
@@ -365,9 +365,8 @@ rl_ctr_rename(const char *store, const char *id, const char *name, rl_error_t *e
     if (lock < 0)
         return -1;
     if (name_taken(store, name, id))
-        return rl_make_error(err, EEXIST,
-                             "the container name \"%s\" is already in use by another container",
-                             name);
+        return rl_make_error(
+            err, EEXIST, "the container name \"%s\" is already in use by another container", name);
     if (rl_ctr_load(store, id, &rec, err) < 0)
         return -1;
     json_object_set_new(rec, "Name", json_string(name));

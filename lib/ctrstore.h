@@ -21,8 +21,7 @@ char *rl_ctr_dir(const char *store, const char *id);
 
 /* Create the record of a new container: a fresh id, NAME (NULL: a generated one) checked
  * unique under the names lock, the directory with REC (gets "Id" and "Name") written. */
-int rl_ctr_create(const char *store, const char *name, json_t *rec, char **ret_id,
-                  rl_error_t *err);
+int rl_ctr_create(const char *store, const char *name, json_t *rec, char **ret_id, rl_error_t *err);
 /* A name or an id (or a unique prefix of an id) -> the id. ENOENT with podman's words. */
 int rl_ctr_lookup(const char *store, const char *name_or_id, char **ret_id, rl_error_t *err);
 int rl_ctr_load(const char *store, const char *id, json_t **ret, rl_error_t *err);

@@ -40,6 +40,23 @@ rl_make_error(rl_error_t *err, int status, const char *fmt, ...)
 }
 
 int
+rl_make_plain_error(rl_error_t *err, int status, const char *fmt, ...)
+{
+    va_list ap;
+    int ret;
+
+    if (err == NULL)
+        return status > 0 ? -status : -1;
+    if (*err != NULL)
+        return (*err)->status > 0 ? -(*err)->status : -1;
+    va_start(ap, fmt);
+    ret = make_errorv(err, status, fmt, ap);
+    va_end(ap);
+    (*err)->plain = true;
+    return ret;
+}
+
+int
 rl_error_wrap(rl_error_t *err, const char *fmt, ...)
 {
     cleanup_free char *ctx = NULL;
@@ -73,7 +90,7 @@ rl_error_release(rl_error_t *err)
 char *
 rl_error_format(const rl_error_t err)
 {
-    if (err->status > 0)
+    if (err->status > 0 && !err->plain)
         return xasprintf("%s: %s", err->msg, strerror(err->status));
     return xstrdup(err->msg);
 }

@@ -9,11 +9,15 @@
 struct rl_error {
     int status; /* errno, or 0 when there is no system cause */
     char *msg;
+    bool plain; /* the message says it all: status is for callers, not for the reader */
 };
 typedef struct rl_error *rl_error_t;
 
 int rl_make_error(rl_error_t *err, int status, const char *fmt, ...) RL_PRINTF(3, 4);
 int rl_error_wrap(rl_error_t *err, const char *fmt, ...) RL_PRINTF(2, 3);
+/* An error whose STATUS tells callers what happened ("not found": ENOENT) while its message
+ * is printed without strerror(STATUS). */
+int rl_make_plain_error(rl_error_t *err, int status, const char *fmt, ...) RL_PRINTF(3, 4);
 void rl_error_release(rl_error_t *err);
 void rl_error_warn_and_release(rl_error_t *err);
 /* The whole message, "msg: strerror(status)" when status is set. Caller frees. */

@@ -148,8 +148,8 @@ static void
 test_refresh(void)
 {
     json_t *rec = json_pack("{s:{s:s, s:b, s:i, s:i, s:i}, s:{s:i, s:i}}", "State", "Status",
-                            "running", "Running", 1, "Pid", 999999, "StartTime", 12345,
-                            "ExitCode", 0, "rl", "MonitorPid", 999998, "MonitorStartTime", 1);
+                            "running", "Running", 1, "Pid", 999999, "StartTime", 12345, "ExitCode",
+                            0, "rl", "MonitorPid", 999998, "MonitorStartTime", 1);
     json_t *live;
     pid_t self = getpid();
 
