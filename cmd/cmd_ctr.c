@@ -492,6 +492,11 @@ cmd_rm_impl(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
         r = for_each(&c, argc - optind, argv + optind, all, rm_one, &ro, err);
     }
     rl_ctx_release(&c);
+    /* podman's statuses: 1 for no such container, 2 for one that is running. */
+    if (r < 0 && *err && (*err)->status == ENOENT)
+        rl_exit_status = 1;
+    else if (r < 0 && *err && (*err)->status == EBUSY)
+        rl_exit_status = 2;
     return r;
 }
 
@@ -1272,7 +1277,7 @@ inspect_impl(struct rl_globals *g, int argc, char **argv, bool containers_only, 
                 continue;
             }
             rl_error_release(&tmp);
-            rl_make_error(&tmp, ENOENT, "no such object: \"%s\"", argv[i]);
+            rl_make_plain_error(&tmp, ENOENT, "no such object: \"%s\"", argv[i]);
         }
         /* Every miss is reported; the last one is rl's error. */
         if (*err) {
@@ -1718,7 +1723,7 @@ cmd_rename(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     "Manage containers.\n\n"                                                         \
     "Commands:\n"                                                                    \
     "  create, run, start, stop, kill, restart, rm, ps (ls, list), wait, logs,\n"   \
-    "  inspect, exec, rename, prune, exists\n"
+    "  inspect, exec, top, cp, export, rename, prune, exists\n"
 
 int
 cmd_container(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
@@ -1733,6 +1738,7 @@ cmd_container(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
         { "ls", cmd_ps },         { "list", cmd_ps },         { "wait", cmd_wait },
         { "logs", cmd_logs },     { "exec", cmd_exec },       { "rename", cmd_rename },
         { "prune", prune_containers }, { "exists", container_exists },
+        { "top", cmd_top },       { "cp", cmd_cp },           { "export", cmd_export },
     };
 
     if (argc < 2 || rl_is_help(argv[1])) {

@@ -167,6 +167,15 @@ rl_cmd_store_userns(bool *single, rl_error_t *err)
 
 /* ------------------------------------------------------------------ pull */
 
+#ifndef RL_LITE /* rl has no registry client: rl-full pulls (cmd/lite.c) */
+int
+rl_cmd_pull(struct rl_store *s, const char *name, const struct rl_pull_opts *opts, char **ret_id,
+            rl_error_t *err)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    return rl_pull(s, name, opts, ret_id, err);
+}
+
 int
 cmd_pull(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 {
@@ -280,6 +289,7 @@ cmd_pull(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     }
     return 0;
 }
+#endif
 
 /* ------------------------------------------------------------------ images */
 
@@ -1594,6 +1604,19 @@ cmd_inspect_image(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 /* ------------------------------------------------------------------ login / logout */
 
 static char *
+registry_of(const char *arg)
+{
+    /* "https://quay.io/v1/" and "quay.io/ns" both name quay.io. */
+    const char *p = arg;
+    if (rl_str_has_prefix(p, "https://"))
+        p += 8;
+    else if (rl_str_has_prefix(p, "http://"))
+        p += 7;
+    return xstrndup(p, strcspn(p, "/"));
+}
+
+#ifndef RL_LITE /* rl has no registry client: rl-full logs in (cmd/lite.c) */
+static char *
 prompt(const char *what, bool echo)
 {
     struct termios old, t;
@@ -1617,18 +1640,6 @@ prompt(const char *what, bool echo)
     n = strcspn(buf, "\r\n");
     buf[n] = '\0';
     return xstrdup(buf);
-}
-
-static char *
-registry_of(const char *arg)
-{
-    /* "https://quay.io/v1/" and "quay.io/ns" both name quay.io. */
-    const char *p = arg;
-    if (rl_str_has_prefix(p, "https://"))
-        p += 8;
-    else if (rl_str_has_prefix(p, "http://"))
-        p += 7;
-    return xstrndup(p, strcspn(p, "/"));
 }
 
 int
@@ -1738,6 +1749,7 @@ cmd_login(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     printf("Login Succeeded!\n");
     return 0;
 }
+#endif
 
 int
 cmd_logout(struct rl_globals *g, int argc, char **argv, rl_error_t *err)

@@ -305,8 +305,21 @@ print_store_text(const struct store_info *si)
         printf("                + %s\n", si->dropins[i]);
 }
 
+/* rl-full, which runs pull, login, save, load, import, cp and export for rl (cmd/lite.c):
+ * its path, or "not found"; NULL in rl-full itself. Caller frees. */
+static char *
+full_info(void)
+{
+#ifdef RL_LITE
+    char *path = rl_full_path();
+    return path ? path : xstrdup("not found: reinstall rl");
+#else
+    return NULL;
+#endif
+}
+
 static void
-print_info_text(const struct rl_hostinfo *h, const struct store_info *si)
+print_info_text(const struct rl_hostinfo *h, const struct store_info *si, const char *full)
 {
     cleanup_free char *uids = map_text(h->uid_map, h->n_uid_map);
     cleanup_free char *gids = map_text(h->gid_map, h->n_gid_map);
@@ -315,6 +328,8 @@ print_info_text(const struct rl_hostinfo *h, const struct store_info *si)
     printf("rl:\n");
     printf("  version:      %s\n", PACKAGE_VERSION);
     printf("  features:     %s\n", RL_FEATURES);
+    if (full)
+        printf("  rl-full:      %s\n", full);
     printf("host:\n");
     printf("  kernel:       %s %s %s\n", h->kernel_name, h->kernel_release, h->machine);
     if (h->os)
@@ -349,6 +364,7 @@ cmd_info(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 {
     struct rl_hostinfo *h = NULL;
     struct store_info si = { 0 };
+    cleanup_free char *full = NULL;
     enum format format;
     int ret;
 
@@ -358,16 +374,17 @@ cmd_info(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     if (rl_hostinfo_gather(&h, err) < 0)
         return rl_error_wrap(err, "info");
     store_info_gather(g->root, &si);
+    full = full_info();
     if (format == FORMAT_JSON) {
         json_t *o =
-            json_pack("{s:o, s:{s:s, s:s}, s:o, s:o}", "host", rl_hostinfo_to_json(h), "rl",
-                      "version", PACKAGE_VERSION, "features", RL_FEATURES, "store",
+            json_pack("{s:o, s:{s:s, s:s, s:s?}, s:o, s:o}", "host", rl_hostinfo_to_json(h), "rl",
+                      "version", PACKAGE_VERSION, "features", RL_FEATURES, "full", full, "store",
                       store_info_json(&si), "checks", rl_hostcheck_to_json(h->checks, h->n_checks));
         if (o == NULL)
             abort();
         ret = print_json(o, err);
     } else {
-        print_info_text(h, &si);
+        print_info_text(h, &si, full);
     }
     store_info_release(&si);
     rl_hostinfo_free(h);

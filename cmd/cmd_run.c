@@ -2,12 +2,12 @@
  * config; run then starts it (cmd/ctr.c). */
 #include "config.h"
 
-#include <curl/curl.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -577,10 +577,9 @@ resolve_image(struct rl_ctx *ctx, struct run_opts *o, struct image *ret, rl_erro
         if (rl_image_ref_parse(what, &ref, err) < 0)
             return -1;
         o->pull_opts.quiet = o->quiet;
-        curl_global_init(CURL_GLOBAL_DEFAULT);
         if (rl_cmd_store_userns(&o->pull_opts.single_id, err) < 0)
             return -1;
-        if (rl_pull(s, what, &o->pull_opts, &id, err) < 0)
+        if (rl_cmd_pull(s, what, &o->pull_opts, &id, err) < 0)
             return -1;
         json_decref(rec);
         rec = NULL;
@@ -761,6 +760,15 @@ final_caps(const struct run_opts *o, size_t *ret_n)
                     caps[j] = caps[--n];
                     break;
                 }
+    /* What we do not have ourselves we cannot give (root in a container, a host whose root
+     * lacks some): --privileged means every capability there is to give, as podman. */
+    for (size_t j = 0; j < n;) {
+        if (prctl(PR_CAPBSET_READ, caps[j], 0, 0, 0) == 1) {
+            j++;
+            continue;
+        }
+        caps[j] = caps[--n];
+    }
     *ret_n = n;
     return caps;
 }

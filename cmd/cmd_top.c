@@ -18,12 +18,12 @@
 /* Bound on what is read of the container's /etc/passwd and /etc/group. */
 #define MAX_USER_DB (4u << 20)
 
-#define HELP_TOP                                                                            \
-    "Usage: rl top [OPTIONS] CONTAINER [DESCRIPTOR...]\n\n"                                 \
-    "Show the processes of a running container, as podman top does. DESCRIPTORs choose\n"   \
-    "the columns (default: user pid ppid pcpu etime tty time args); several may share\n"    \
-    "one argument, separated by commas, in the normal form (pcpu) or the code (%C).\n\n"   \
-    "Options:\n"                                                                            \
+#define HELP_TOP                                                                          \
+    "Usage: rl top [OPTIONS] CONTAINER [DESCRIPTOR...]\n\n"                               \
+    "Show the processes of a running container, as podman top does. DESCRIPTORs choose\n" \
+    "the columns (default: user pid ppid pcpu etime tty time args); several may share\n"  \
+    "one argument, separated by commas, in the normal form (pcpu) or the code (%C).\n\n"  \
+    "Options:\n"                                                                          \
     "      --list-descriptors  print the descriptors rl knows, one a line\n"              \
     "  -h, --help              show this help\n"
 
@@ -80,6 +80,8 @@ in_pidns(pid_t pid, const struct stat *ns, pid_t init)
     char path[64];
     struct stat st;
 
+    if (pid == init)
+        return true;
     snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
     if (stat(path, &st) == 0)
         return st.st_dev == ns->st_dev && st.st_ino == ns->st_ino;

@@ -233,6 +233,7 @@ struct starting {
     int stdio[3];
     int out_r, err_r; /* our ends of the output pipes, or -1 */
     int in_w;         /* the write end of a detached -i container's stdin */
+    bool our_stdin;   /* the process reads our stdin (foreground -i) */
     struct sink sink;
 };
 
@@ -301,6 +302,7 @@ prepare_start(struct rl_ctx *c, const char *id, json_t *rec, bool detached, stru
             return -1;
     } else if (interactive) {
         s->stdio[0] = STDIN_FILENO;
+        s->our_stdin = true;
     } else {
         s->stdio[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (s->stdio[0] < 0)
@@ -366,7 +368,7 @@ monitor_io(struct starting *s, struct rl_launched *l, int sigfd, bool detached, 
 {
     struct rl_monitor_io io = {
         .sigfd = sigfd,
-        .relay_stdin = !detached && l->master >= 0 && s->o.stdio[0] == STDIN_FILENO,
+        .relay_stdin = !detached && l->master >= 0 && s->our_stdin,
         .relay_stdout = !detached && l->master >= 0,
         .out_fd = s->out_r,
         .err_fd = s->err_r,

@@ -7,6 +7,8 @@
 #include "rl.h"
 
 int rl_exit_status = 0;
+char **rl_main_argv;
+int rl_main_nglobal = 1;
 
 static int cmd_help(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 
@@ -28,6 +30,12 @@ static const struct rl_command commands[] = {
     { "exec", cmd_exec, "Run a command in a running container",
       "[OPTIONS] CONTAINER COMMAND [ARG...]", 0 },
     { "rename", cmd_rename, "Rename a container", "CONTAINER NEW_NAME", 0 },
+    { "top", cmd_top, "Show the processes of a running container",
+      "[OPTIONS] CONTAINER [DESCRIPTOR...]", 0 },
+    { "cp", cmd_cp, "Copy files between a container and the host",
+      "[OPTIONS] [CONTAINER:]SRC_PATH [CONTAINER:]DEST_PATH", 0 },
+    { "export", cmd_export, "Write a container's root filesystem as a tar archive",
+      "[-o FILE] CONTAINER", 0 },
     { "container", cmd_container, "Manage containers (ls, inspect, prune, exists, ...)",
       "COMMAND [ARGS...]", 0 },
     { "pull", cmd_pull, "Pull images from a registry", "[OPTIONS] IMAGE [IMAGE...]", 0 },
@@ -245,6 +253,8 @@ run_main(int argc, char **argv)
             return 125;
         }
     }
+    rl_main_argv = argv;
+    rl_main_nglobal = optind;
     if (g.log_path && rl_log_set_file(g.log_path, g.log_json) < 0) {
         fprintf(stderr, "rl: --log: cannot open '%s': %s\n", g.log_path, strerror(errno));
         return 125;

@@ -31,6 +31,11 @@ struct rl_command {
  * 126/127 for exec failures). Set by a command before it returns < 0. */
 extern int rl_exit_status;
 
+/* main()'s argv, and how many of its first entries are rl and its global options (--root,
+ * --log-level, ...): what rl passes on to rl-full. */
+extern char **rl_main_argv;
+extern int rl_main_nglobal;
+
 int cmd_oci(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 int cmd_pull(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 int cmd_images(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
@@ -57,6 +62,9 @@ int cmd_exec(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 int cmd_restart(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 int cmd_rename(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 int cmd_container(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
+int cmd_top(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
+int cmd_cp(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
+int cmd_export(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 int cmd_save(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 int cmd_load(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 int cmd_import(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
@@ -70,6 +78,23 @@ int cmd_version(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
  * map), once per process; a no-op for root. Must come before any thread. *SINGLE (may be
  * NULL): only one id is mapped. */
 int rl_cmd_store_userns(bool *single, rl_error_t *err);
+
+struct rl_store;
+struct rl_pull_opts;
+/* rl_pull() for run and create: in-process in rl-full; rl, which has no registry client,
+ * runs `rl-full pull` with the same options (its progress on our stderr). When that fails
+ * it has printed why; *ERR only adds that the pull failed. */
+int rl_cmd_pull(struct rl_store *s, const char *name, const struct rl_pull_opts *opts,
+                char **ret_id, rl_error_t *err);
+
+/* rl is built without libcurl and libarchive (-DRL_LITE: faster to start); the verbs that
+ * need them (pull, login, save, load, import, cp, export) run in rl-full, the same program
+ * with everything, which rl execs (cmd/lite.c). These two exist in rl only. */
+/* $RL_FULL, else rl-full next to /proc/self/exe (the build tree), else in RL_LIBEXECDIR;
+ * NULL when there is none. Caller frees. */
+char *rl_full_path(void);
+/* Replace this process with rl-full given rl_main_argv. Returns only on failure. */
+int rl_exec_full(rl_error_t *err);
 
 /* "VERB: unknown option or missing value 'ARG' (see 'rl VERB --help')", for getopt's '?'. */
 int rl_cmd_bad_option(const char *verb, int argc, char **argv, rl_error_t *err);

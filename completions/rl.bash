@@ -3,7 +3,7 @@
 # (and link rl-oci to it).
 # shellcheck shell=bash
 
-_rl_verbs="oci run create start stop restart kill rm ps wait logs exec top rename container pull images
+_rl_verbs="oci run create start stop restart kill rm ps wait logs exec top cp export rename container pull images
            rmi tag image history inspect save load import login logout info doctor version help"
 _rl_global_opts="--root --log --log-format --log-level --debug --help --version"
 _rl_oci_opts="--root --log --log-format --debug --systemd-cgroup --rootless --help"
@@ -314,7 +314,7 @@ _rl_image_complete() {
 # The container commands: `rl VERB` or `rl container VERB`, with rm as remove and ps as ls
 # and list.
 _rl_container_verbs="create run start stop kill restart rm remove ps ls list wait logs inspect
-                     exec rename prune exists"
+                     exec top cp export rename prune exists"
 _rl_run_flags="-i --interactive -t --tty --rm --name -e --env --env-file -w --workdir -u --user
                --group-add --entrypoint -h --hostname -v --volume --mount --tmpfs --read-only
                --read-only-tmpfs=false --init --userns --cap-add --cap-drop --privileged
@@ -354,6 +354,8 @@ _rl_ctr_flags() {
                 --privileged --preserve-fds" ;;
     prune) echo "-f --force" ;;
     top) echo "--list-descriptors" ;;
+    cp) echo "-a --archive --archive=false" ;;
+    export) echo "-o --output" ;;
     esac
     echo "--help"
 }
@@ -379,6 +381,7 @@ _rl_ctr_takes_arg() {
         "$1" == --sort ]] && return 0 ;;
     wait) [[ "$1" == --condition || "$1" == --interval ]] && return 0 ;;
     logs) [[ "$1" == --tail || "$1" == --since || "$1" == --until ]] && return 0 ;;
+    export) [[ "$1" == -o || "$1" == --output ]] && return 0 ;;
     inspect) [[ "$1" == -f || "$1" == --format || "$1" == -t || "$1" == --type ]] && return 0 ;;
     exec)
         case "$1" in
@@ -415,7 +418,7 @@ _rl_ctr_value() {
     run:-e | run:--env | create:-e | create:--env | exec:-e | exec:--env)
         mapfile -t COMPREPLY < <(compgen -e -- "$cur")
         ;;
-    *:--env-file | *:--label-file | *:--cidfile | *:--authfile)
+    *:--env-file | *:--label-file | *:--cidfile | *:--authfile | export:-o | export:--output)
         mapfile -t COMPREPLY < <(compgen -f -- "$cur")
         ;;
     *:-v | *:--volume)
@@ -450,7 +453,7 @@ _rl_ctr_value() {
 }
 
 # _rl_ctr_complete: complete the container commands (run, create, start, stop, restart, kill,
-# rm, ps, wait, logs, exec, top, rename, inspect, container), from the words of
+# rm, ps, wait, logs, exec, top, cp, export, rename, inspect, container), from the words of
 # _rl_line_words.
 _rl_ctr_complete() {
     local -a words
@@ -530,7 +533,17 @@ _rl_ctr_complete() {
                 mapfile -t COMPREPLY < <(compgen -W "$_rl_top_descriptors" -- "$cur")
             fi
             ;;
-        start | restart | rm | wait | logs | exists)
+        cp)
+            # CONTAINER: (no space after it) or a host path; nothing is completed in the
+            # container.
+            if [[ "$cur" != *:* ]]; then
+                mapfile -t COMPREPLY < <(compgen -W "$(_rl_containers "$root" | sed 's/$/:/')" \
+                    -- "$cur"; compgen -f -- "$cur")
+                [ "${#COMPREPLY[@]}" -eq 1 ] && [[ "${COMPREPLY[0]}" == *: ]] &&
+                    compopt -o nospace 2>/dev/null
+            fi
+            ;;
+        start | restart | rm | wait | logs | exists | export)
             mapfile -t COMPREPLY < <(compgen -W "$(_rl_containers "$root")" -- "$cur")
             ;;
         rename)
@@ -678,8 +691,8 @@ _rl() {
     pull | images | rmi | tag | image | save | load | import | login | logout)
         _rl_image_complete
         ;;
-    run | create | start | stop | restart | kill | rm | ps | wait | logs | exec | top | rename | \
-        container | inspect)
+    run | create | start | stop | restart | kill | rm | ps | wait | logs | exec | top | cp | \
+        export | rename | container | inspect)
         _rl_ctr_complete
         ;;
     info | doctor | version)

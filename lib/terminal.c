@@ -115,9 +115,8 @@ rl_terminal_raw(int fd, struct termios *old, rl_error_t *err)
     if (tcgetattr(fd, &t) < 0)
         return rl_make_error(err, errno, "tcgetattr");
     *old = t;
+    /* Output post-processing too: the container's pty has turned "\n" into "\r\n" already. */
     cfmakeraw(&t);
-    /* Keep output post-processing: the container's pty does it already. */
-    t.c_oflag = old->c_oflag;
     if (tcsetattr(fd, TCSANOW, &t) < 0)
         return rl_make_error(err, errno, "tcsetattr");
     return 0;
