@@ -243,6 +243,19 @@ status_of() {
     assert "$output" == "" "a detached --rm container removes itself"
 }
 
+@test "rm -f, restart and kill reach a container whose process is not container root" {
+    run_rl run -d --name nobody -u 65534 "$IMG_BUSYBOX" sleep 1000
+    run_rl inspect --format '{{.State.Pid}}' nobody
+    local pid=$output
+    run_rl restart -t 1 nobody
+    wait_pid_gone "$pid" || die "restart left the old process running"
+    run_rl inspect --format '{{.State.Pid}}' nobody
+    pid=$output
+    run_rl rm -f nobody
+    wait_pid_gone "$pid" || die "rm -f left the process running"
+    [ -z "$(pgrep -f -- "--root $RL_ROOT")" ] || die "a monitor is left"
+}
+
 @test "a killed monitor leaves an exited container, not a running ghost" {
     run_rl run -d --name ghost "$IMG_BUSYBOX" sleep 1000
     run_rl inspect --format '{{.State.ConmonPid}} {{.State.Pid}}' ghost

@@ -618,6 +618,42 @@ open_pidfd(json_t *rec, rl_error_t *err)
     return fd;
 }
 
+/* Signal the container's process through the pidfd FD. A process that runs as a container
+ * user other than root belongs to a subordinate id, which a verb running in a user namespace
+ * of its own (rm, restart, rmi -f, volume rm -f) may not signal: then its monitor gets the
+ * signal, which it forwards, or, for SIGKILL, dies and takes the container with it (its
+ * parent-death signal). */
+static int
+send_signal(json_t *rec, int fd, int sig, rl_error_t *err)
+{
+    static const int forwarded_by_monitor[] = { SIGHUP,  SIGINT,  SIGQUIT,  SIGTERM,
+                                                SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT };
+    json_t *rl = json_object_get(rec, "rl");
+    pid_t mon = (pid_t)json_integer_value(json_object_get(rl, "MonitorPid"));
+    unsigned long long t =
+        (unsigned long long)json_integer_value(json_object_get(rl, "MonitorStartTime"));
+    cleanup_close int mfd = -1;
+    bool forwardable = sig == SIGKILL;
+
+    if (rl_pidfd_send_signal(fd, sig, NULL, 0) == 0)
+        return 0;
+    if (errno != EPERM || mon <= 0)
+        return rl_make_error(err, errno, "send signal %d", sig);
+    for (size_t i = 0; i < RL_ARRAY_SIZE(forwarded_by_monitor); i++)
+        forwardable |= sig == forwarded_by_monitor[i];
+    if (!forwardable)
+        return rl_make_error(err, EPERM,
+                             "send signal %d: the container's process runs as a user rl cannot "
+                             "signal from here",
+                             sig);
+    mfd = rl_pidfd_open(mon, 0);
+    if (mfd < 0 || rl_proc_start_time(mon) != t)
+        return rl_make_error(err, ESRCH, "send signal %d: the container's monitor is gone", sig);
+    if (rl_pidfd_send_signal(mfd, sig, NULL, 0) < 0)
+        return rl_make_error(err, errno, "send signal %d to the container's monitor", sig);
+    return 0;
+}
+
 int
 rl_ctr_signal(struct rl_ctx *c, const char *id, int sig, rl_error_t *err)
 {
@@ -634,8 +670,8 @@ rl_ctr_signal(struct rl_ctx *c, const char *id, int sig, rl_error_t *err)
     fd = open_pidfd(rec, err);
     if (fd < 0)
         return -1;
-    if (rl_pidfd_send_signal(fd, sig, NULL, 0) < 0)
-        return rl_make_error(err, errno, "send signal %d to container %.12s", sig, id);
+    if (send_signal(rec, fd, sig, err) < 0)
+        return rl_error_wrap(err, "container %.12s", id);
     return 0;
 }
 
@@ -732,8 +768,11 @@ rl_ctr_rm(struct rl_ctx *c, const char *id, bool force, bool volumes, rl_error_t
         fd = open_pidfd(rec, &tmp);
         if (fd >= 0) {
             struct pollfd p = { .fd = fd, .events = POLLIN };
-            (void)rl_pidfd_send_signal(fd, SIGKILL, NULL, 0);
-            (void)poll(&p, 1, 10000);
+            if (send_signal(rec, fd, SIGKILL, err) < 0)
+                return rl_error_wrap(err, "remove container %.12s", id);
+            if (poll(&p, 1, 10000) <= 0)
+                return rl_make_error(err, ETIMEDOUT,
+                                     "remove container %.12s: it did not die from SIGKILL", id);
         }
     }
     if (c->runtime)

@@ -718,6 +718,10 @@ child_main(struct child_args *a)
             dprintf(STDERR_FILENO, "rl: %s\n", err->msg);
         _exit(1);
     }
+    /* A change of uid (a container user other than root) cleared the parent-death signal:
+     * a container of rl's must still die with its monitor. */
+    if (!a->detach && a->fifo_fd < 0)
+        (void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     if (a->o->init)
         become_init(a);
     prepare_fds(a->preserve_fds);

@@ -405,7 +405,14 @@ process_alive(json_t *obj, const char *pid_key, const char *time_key)
     json_int_t pid = json_integer_value(json_object_get(obj, pid_key));
     json_int_t t = json_integer_value(json_object_get(obj, time_key));
 
-    return pid > 0 && t > 0 && rl_proc_start_time((pid_t)pid) == (unsigned long long)t;
+    char buf[512];
+    const char *fields;
+
+    if (pid <= 0 || t <= 0 || rl_proc_start_time((pid_t)pid) != (unsigned long long)t)
+        return false;
+    /* A zombie has exited: its parent (a killed monitor's init) has not reaped it yet. */
+    fields = rl_proc_stat_fields((pid_t)pid, buf, sizeof(buf));
+    return fields && fields[0] != 'Z' && fields[0] != 'X';
 }
 
 bool
