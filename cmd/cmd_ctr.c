@@ -41,8 +41,7 @@ typedef int (*each_fn)(struct rl_ctx *c, const char *id, const char *arg, void *
                        rl_error_t *err);
 
 static int
-for_each(struct rl_ctx *c, int argc, char **argv, bool all, each_fn fn, void *data,
-         rl_error_t *err)
+for_each(struct rl_ctx *c, int argc, char **argv, bool all, each_fn fn, void *data, rl_error_t *err)
 {
     cleanup_strv char **ids = NULL;
     int failed = 0;
@@ -79,12 +78,12 @@ static int
 need_args(const char *verb, int argc, bool all, rl_error_t *err)
 {
     if (argc == 0 && !all)
-        return rl_make_error(err, 0, "%s: at least one container name or ID must be given (see "
-                                     "'rl %s --help')",
+        return rl_make_error(err, 0,
+                             "%s: at least one container name or ID must be given (see "
+                             "'rl %s --help')",
                              verb, verb);
     if (argc > 0 && all)
-        return rl_make_error(err, 0, "%s: --all and container names cannot be used together",
-                             verb);
+        return rl_make_error(err, 0, "%s: --all and container names cannot be used together", verb);
     return 0;
 }
 
@@ -122,20 +121,22 @@ start_one(struct rl_ctx *c, const char *id, const char *arg, void *data, rl_erro
     return 0;
 }
 
-#define HELP_START                                                                    \
-    "Usage: rl start [OPTIONS] CONTAINER [CONTAINER...]\n\n"                          \
-    "Start created or exited containers.\n\n"                                         \
-    "Options:\n"                                                                      \
-    "  -a, --attach       stay attached: relay the output, exit with its status\n"   \
-    "  -i, --interactive  with -a, relay stdin too\n"                                 \
+#define HELP_START                                                                 \
+    "Usage: rl start [OPTIONS] CONTAINER [CONTAINER...]\n\n"                       \
+    "Start created or exited containers.\n\n"                                      \
+    "Options:\n"                                                                   \
+    "  -a, --attach       stay attached: relay the output, exit with its status\n" \
+    "  -i, --interactive  with -a, relay stdin too\n"                              \
     "      --all          start every container that is not running\n"
 
 static int
 cmd_start_impl(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 {
     static const struct option opts[] = {
-        { "attach", no_argument, NULL, 'a' },   { "interactive", no_argument, NULL, 'i' },
-        { "all", no_argument, NULL, 'A' },      { "help", no_argument, NULL, 'h' },
+        { "attach", no_argument, NULL, 'a' },
+        { "interactive", no_argument, NULL, 'i' },
+        { "all", no_argument, NULL, 'A' },
+        { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     struct start_opts so = { 0 };
@@ -251,10 +252,10 @@ stop_quietly(struct rl_ctx *c, const char *id, const char *arg, struct stop_opts
     return r;
 }
 
-#define HELP_STOP                                                                        \
-    "Usage: rl stop [OPTIONS] CONTAINER [CONTAINER...]\n\n"                              \
+#define HELP_STOP                                                                       \
+    "Usage: rl stop [OPTIONS] CONTAINER [CONTAINER...]\n\n"                             \
     "Stop containers: their stop signal, then SIGKILL after the timeout.\n\n"           \
-    "Options:\n"                                                                         \
+    "Options:\n"                                                                        \
     "  -t, --time SECONDS  seconds to wait before SIGKILL (default: the container's,\n" \
     "                      10 unless --stop-timeout said otherwise)\n"                  \
     "  -a, --all           stop every running container\n"                              \
@@ -264,9 +265,9 @@ static int
 cmd_stop_impl(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 {
     static const struct option opts[] = {
-        { "time", required_argument, NULL, 't' },  { "timeout", required_argument, NULL, 't' },
-        { "all", no_argument, NULL, 'a' },         { "ignore", no_argument, NULL, 'i' },
-        { "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 },
+        { "time", required_argument, NULL, 't' }, { "timeout", required_argument, NULL, 't' },
+        { "all", no_argument, NULL, 'a' },        { "ignore", no_argument, NULL, 'i' },
+        { "help", no_argument, NULL, 'h' },       { NULL, 0, NULL, 0 },
     };
     struct stop_opts so = { .timeout = -1 };
     struct rl_ctx c = { 0 };
@@ -341,10 +342,10 @@ kill_one(struct rl_ctx *c, const char *id, const char *arg, void *data, rl_error
     return 0;
 }
 
-#define HELP_KILL                                                          \
-    "Usage: rl kill [OPTIONS] CONTAINER [CONTAINER...]\n\n"                \
-    "Send a signal to containers' main process.\n\n"                       \
-    "Options:\n"                                                           \
+#define HELP_KILL                                                           \
+    "Usage: rl kill [OPTIONS] CONTAINER [CONTAINER...]\n\n"                 \
+    "Send a signal to containers' main process.\n\n"                        \
+    "Options:\n"                                                            \
     "  -s, --signal SIG  the signal, by name or number (default SIGKILL)\n" \
     "  -a, --all         every running container\n"
 
@@ -425,13 +426,13 @@ rm_one(struct rl_ctx *c, const char *id, const char *arg, void *data, rl_error_t
     return 0;
 }
 
-#define HELP_RM                                                                    \
-    "Usage: rl rm [OPTIONS] CONTAINER [CONTAINER...]\n\n"                          \
-    "Remove containers.\n\n"                                                       \
-    "Options:\n"                                                                   \
+#define HELP_RM                                                                   \
+    "Usage: rl rm [OPTIONS] CONTAINER [CONTAINER...]\n\n"                         \
+    "Remove containers.\n\n"                                                      \
+    "Options:\n"                                                                  \
     "  -f, --force         remove running containers too (killed with SIGKILL)\n" \
     "  -v, --volumes       remove their anonymous volumes\n"                      \
-    "  -a, --all           every container\n"                                      \
+    "  -a, --all           every container\n"                                     \
     "  -i, --ignore        no error for containers that do not exist\n"           \
     "  -t, --time SECONDS  with -f: stop gracefully first, waiting this long\n"
 
@@ -439,9 +440,12 @@ static int
 cmd_rm_impl(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 {
     static const struct option opts[] = {
-        { "force", no_argument, NULL, 'f' },      { "volumes", no_argument, NULL, 'v' },
-        { "all", no_argument, NULL, 'a' },        { "ignore", no_argument, NULL, 'i' },
-        { "time", required_argument, NULL, 't' }, { "help", no_argument, NULL, 'h' },
+        { "force", no_argument, NULL, 'f' },
+        { "volumes", no_argument, NULL, 'v' },
+        { "all", no_argument, NULL, 'a' },
+        { "ignore", no_argument, NULL, 'i' },
+        { "time", required_argument, NULL, 't' },
+        { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     struct rm_opts ro = { .timeout = 0 };
@@ -467,8 +471,7 @@ cmd_rm_impl(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
             break;
         case 't':
             if (!rl_parse_ll(optarg, 0, 1000000000, &v))
-                return rl_make_error(err, 0, "rm: --time: '%s' is not a number of seconds",
-                                     optarg);
+                return rl_make_error(err, 0, "rm: --time: '%s' is not a number of seconds", optarg);
             ro.timeout = (int)v;
             break;
         case 'h':
@@ -542,8 +545,8 @@ status_text(json_t *rec)
     }
     if (strcmp(s, "exited") == 0 || strcmp(s, "stopped") == 0) {
         ago_since(json_string_value(json_object_get(st, "FinishedAt")), ago, sizeof(ago));
-        return xasprintf("Exited (%lld) %s", (long long)json_integer_value(json_object_get(st, "ExitCode")),
-                         ago);
+        return xasprintf("Exited (%lld) %s",
+                         (long long)json_integer_value(json_object_get(st, "ExitCode")), ago);
     }
     if (strcmp(s, "created") == 0)
         return xstrdup("Created");
@@ -583,21 +586,21 @@ ps_row(json_t *rec, bool notrunc)
     row = json_pack(
         "{s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:O, s:O, s:b, "
         "s:o, s:o, s:o, s:s, s:s, s:b, s:o, s:s}",
-        "ID", short_id, "Id", id ? id : "", "Image", json_string_value(json_object_get(rec, "ImageName")),
-        "ImageID", json_string_value(json_object_get(rec, "Image")), "CommandArray", cmdv,
-        "CommandText", cmd, "CreatedHuman", created, "RunningFor", created, "Status", status,
-        "State", rl_ctr_status(rec), "Names", rec_name(rec), "NamesText", rec_name(rec),
-        "Labels", json_is_object(labels) ? labels : json_object(), "Mounts",
+        "ID", short_id, "Id", id ? id : "", "Image",
+        json_string_value(json_object_get(rec, "ImageName")), "ImageID",
+        json_string_value(json_object_get(rec, "Image")), "CommandArray", cmdv, "CommandText", cmd,
+        "CreatedHuman", created, "RunningFor", created, "Status", status, "State",
+        rl_ctr_status(rec), "Names", rec_name(rec), "NamesText", rec_name(rec), "Labels",
+        json_is_object(labels) ? labels : json_object(), "Mounts",
         json_object_get(rec, "Mounts") ? json_object_get(rec, "Mounts") : json_array(), "Pid",
         json_object_get(st, "Pid") ? json_object_get(st, "Pid") : json_integer(0), "Exited",
         strcmp(rl_ctr_status(rec), "exited") == 0, "ExitCode",
         json_integer(json_integer_value(json_object_get(st, "ExitCode"))), "Created",
         unix_time(json_string_value(json_object_get(rec, "Created"))), "StartedAt",
-        unix_time(json_string_value(json_object_get(st, "StartedAt"))), "Ports", "",
-        "CreatedAt", json_string_value(json_object_get(rec, "Created")), "AutoRemove",
-        json_is_true(json_object_get(json_object_get(rec, "HostConfig"), "AutoRemove")),
-        "ExitedAt", unix_time(json_string_value(json_object_get(st, "FinishedAt"))), "Networks",
-        "");
+        unix_time(json_string_value(json_object_get(st, "StartedAt"))), "Ports", "", "CreatedAt",
+        json_string_value(json_object_get(rec, "Created")), "AutoRemove",
+        json_is_true(json_object_get(json_object_get(rec, "HostConfig"), "AutoRemove")), "ExitedAt",
+        unix_time(json_string_value(json_object_get(st, "FinishedAt"))), "Networks", "");
     if (row == NULL)
         rl_oom();
     json_object_set_new(row, "Command", json_string(cmd));
@@ -670,16 +673,16 @@ match_filter(const struct ps_filter *f, json_t *rec, json_t *row)
     return false;
 }
 
-#define HELP_PS                                                                          \
-    "Usage: rl ps [OPTIONS]\n\n"                                                         \
+#define HELP_PS                                                                         \
+    "Usage: rl ps [OPTIONS]\n\n"                                                        \
     "List containers (running ones; -a for all).\n\n"                                   \
-    "Options:\n"                                                                         \
+    "Options:\n"                                                                        \
     "  -a, --all              all containers, not only running ones\n"                  \
-    "  -q, --quiet            only the ids\n"                                            \
-    "      --no-trunc         full ids and commands\n"                                   \
-    "  -n, --last N           the N newest containers (all states)\n"                  \
-    "  -l, --latest           the newest container (all states)\n"                     \
-    "  -f, --filter KEY=VAL   name, id, status, ancestor, label, exited\n"             \
+    "  -q, --quiet            only the ids\n"                                           \
+    "      --no-trunc         full ids and commands\n"                                  \
+    "  -n, --last N           the N newest containers (all states)\n"                   \
+    "  -l, --latest           the newest container (all states)\n"                      \
+    "  -f, --filter KEY=VAL   name, id, status, ancestor, label, exited\n"              \
     "      --format FORMAT    json, table, or a Go template ({{.ID}} {{.Names}} ...)\n" \
     "      --noheading        no header line\n"
 
@@ -702,7 +705,7 @@ cmd_ps_impl(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
         { NULL, 0, NULL, 0 },
     };
     static const char *const known[] = { "name", "id", "status", "ancestor", "label", "exited" };
-    static const char *const statuses[] = { "created", "running", "exited", "stopped",
+    static const char *const statuses[] = { "created", "running", "exited",   "stopped",
                                             "paused",  "unknown", "removing", "configured" };
     struct ps_filter filters[32];
     size_t n_filters = 0;
@@ -744,8 +747,9 @@ cmd_ps_impl(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
                 ok |= strncmp(optarg, known[i], (size_t)(eq - optarg)) == 0
                       && strlen(known[i]) == (size_t)(eq - optarg);
             if (!ok)
-                return rl_make_error(err, 0, "ps: --filter '%s': unknown filter; use name, id, "
-                                             "status, ancestor, label or exited",
+                return rl_make_error(err, 0,
+                                     "ps: --filter '%s': unknown filter; use name, id, "
+                                     "status, ancestor, label or exited",
                                      optarg);
             filters[n_filters].key = xstrndup(optarg, (size_t)(eq - optarg));
             filters[n_filters].value = xstrdup(eq + 1);
@@ -833,11 +837,16 @@ cmd_ps_impl(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
             free(text);
         } else if (t) {
             static const char *const names[][2] = {
-                { "ID", "CONTAINER ID" },     { "Id", "CONTAINER ID" },
-                { "CreatedHuman", "CREATED" }, { "RunningFor", "CREATED" },
-                { "CreatedAt", "CREATED AT" }, { "ImageID", "IMAGE ID" },
-                { "NamesText", "NAMES" },      { "CommandText", "COMMAND" },
-                { "ExitCode", "EXIT CODE" },   { "StartedAt", "STARTED AT" },
+                { "ID", "CONTAINER ID" },
+                { "Id", "CONTAINER ID" },
+                { "CreatedHuman", "CREATED" },
+                { "RunningFor", "CREATED" },
+                { "CreatedAt", "CREATED AT" },
+                { "ImageID", "IMAGE ID" },
+                { "NamesText", "NAMES" },
+                { "CommandText", "COMMAND" },
+                { "ExitCode", "EXIT CODE" },
+                { "StartedAt", "STARTED AT" },
                 { NULL, NULL },
             };
             if (rl_template_is_table(t) && !noheading)
@@ -852,12 +861,13 @@ cmd_ps_impl(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
             }
         } else {
             struct rl_table *tab = rl_table_new(7);
-            static const char *const head[] = { "CONTAINER ID", "IMAGE",  "COMMAND", "CREATED",
+            static const char *const head[] = { "CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
                                                 "STATUS",       "PORTS", "NAMES" };
             if (!noheading)
                 rl_table_add(tab, head);
             json_array_foreach (rows, i, row) {
-                cleanup_free char *cmd = xstrdup(json_string_value(json_object_get(row, "CommandText")));
+                cleanup_free char *cmd =
+                    xstrdup(json_string_value(json_object_get(row, "CommandText")));
                 const char *cells[7];
                 if (!notrunc && strlen(cmd) > 20) {
                     cmd[17] = '.';
@@ -914,21 +924,20 @@ wait_one(struct rl_ctx *c, const char *id, const char *arg, void *data, rl_error
             return -1;
         if (rl_ctr_load_fresh(c, id, &rec, err) < 0) {
             if ((*err)->status == ENOENT)
-                return rl_make_error(err, ENOENT,
-                                     "container %.12s was removed before its exit code was read",
-                                     id);
+                return rl_make_error(
+                    err, ENOENT, "container %.12s was removed before its exit code was read", id);
             return -1;
         }
     }
-    printf("%lld\n",
-           (long long)json_integer_value(json_object_get(json_object_get(rec, "State"), "ExitCode")));
+    printf("%lld\n", (long long)json_integer_value(
+                         json_object_get(json_object_get(rec, "State"), "ExitCode")));
     return 0;
 }
 
-#define HELP_WAIT                                                            \
-    "Usage: rl wait CONTAINER [CONTAINER...]\n\n"                            \
-    "Wait for containers to stop and print their exit codes.\n\n"            \
-    "Options:\n"                                                             \
+#define HELP_WAIT                                                           \
+    "Usage: rl wait CONTAINER [CONTAINER...]\n\n"                           \
+    "Wait for containers to stop and print their exit codes.\n\n"           \
+    "Options:\n"                                                            \
     "  --condition STATE  stopped or exited (the default, both the same)\n" \
     "  -i, --ignore       no error for containers that do not exist\n"
 
@@ -951,9 +960,8 @@ cmd_wait_impl(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
         switch (ch) {
         case 'c':
             if (strcmp(optarg, "stopped") != 0 && strcmp(optarg, "exited") != 0)
-                return rl_make_error(err, 0,
-                                     "wait: --condition '%s': rl waits for stopped or exited",
-                                     optarg);
+                return rl_make_error(
+                    err, 0, "wait: --condition '%s': rl waits for stopped or exited", optarg);
             break;
         case 'i':
             ignore = true;
@@ -1007,16 +1015,16 @@ still_running(void *data)
     return rl_ctr_is_running(rec) || strcmp(rl_ctr_status(rec), "created") == 0;
 }
 
-#define HELP_LOGS                                                                          \
-    "Usage: rl logs [OPTIONS] CONTAINER [CONTAINER...]\n\n"                                \
-    "Show what containers wrote to stdout and stderr.\n\n"                                \
-    "Options:\n"                                                                           \
-    "  -f, --follow        keep printing new output until the container exits\n"         \
-    "      --tail N        only the last N lines\n"                                       \
+#define HELP_LOGS                                                                           \
+    "Usage: rl logs [OPTIONS] CONTAINER [CONTAINER...]\n\n"                                 \
+    "Show what containers wrote to stdout and stderr.\n\n"                                  \
+    "Options:\n"                                                                            \
+    "  -f, --follow        keep printing new output until the container exits\n"            \
+    "      --tail N        only the last N lines\n"                                         \
     "      --since TIME    only output since TIME (RFC 3339, unix seconds, or a duration\n" \
-    "                      like 10m before now)\n"                                        \
-    "      --until TIME    only output before TIME\n"                                     \
-    "  -t, --timestamps    each line with its time\n"                                      \
+    "                      like 10m before now)\n"                                          \
+    "      --until TIME    only output before TIME\n"                                       \
+    "  -t, --timestamps    each line with its time\n"                                       \
     "  -n, --names         each line with the container's name (several containers)\n"
 
 static int
@@ -1024,10 +1032,14 @@ cmd_logs_impl(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 {
     enum { OPT_TAIL = 256, OPT_SINCE, OPT_UNTIL };
     static const struct option opts[] = {
-        { "follow", no_argument, NULL, 'f' },          { "tail", required_argument, NULL, OPT_TAIL },
-        { "since", required_argument, NULL, OPT_SINCE }, { "until", required_argument, NULL, OPT_UNTIL },
-        { "timestamps", no_argument, NULL, 't' },      { "names", no_argument, NULL, 'n' },
-        { "latest", no_argument, NULL, 'l' },          { "help", no_argument, NULL, 'h' },
+        { "follow", no_argument, NULL, 'f' },
+        { "tail", required_argument, NULL, OPT_TAIL },
+        { "since", required_argument, NULL, OPT_SINCE },
+        { "until", required_argument, NULL, OPT_UNTIL },
+        { "timestamps", no_argument, NULL, 't' },
+        { "names", no_argument, NULL, 'n' },
+        { "latest", no_argument, NULL, 'l' },
+        { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     struct rl_log_read_opts lo = { .tail = -1 };
@@ -1048,8 +1060,7 @@ cmd_logs_impl(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
             break;
         case OPT_TAIL:
             if (!rl_parse_ll(optarg, -1, 1LL << 40, &v))
-                return rl_make_error(err, 0, "logs: --tail: '%s' is not a number of lines",
-                                     optarg);
+                return rl_make_error(err, 0, "logs: --tail: '%s' is not a number of lines", optarg);
             lo.tail = v;
             break;
         case OPT_SINCE:
@@ -1135,7 +1146,8 @@ inspect_json(struct rl_ctx *c, json_t *rec)
     json_t *st = json_object_get(o, "State");
     const char *id = json_string_value(json_object_get(rec, "Id"));
     cleanup_free char *dir = rl_ctr_dir(c->store, id ? id : "");
-    json_int_t monitor = json_integer_value(json_object_get(json_object_get(o, "rl"), "MonitorPid"));
+    json_int_t monitor =
+        json_integer_value(json_object_get(json_object_get(o, "rl"), "MonitorPid"));
 
     json_object_del(o, "rl");
     json_object_del(st, "StartTime");
@@ -1164,18 +1176,18 @@ inspect_json(struct rl_ctx *c, json_t *rec)
     json_object_set_new(o, "RestartCount", json_integer(0));
     json_object_set_new(o, "IsInfra", json_false());
     json_object_set_new(o, "Pod", json_string(""));
-    json_object_set_new(o, "NetworkSettings", json_pack("{s:s, s:o}", "IPAddress", "", "Ports",
-                                                        json_object()));
+    json_object_set_new(o, "NetworkSettings",
+                        json_pack("{s:s, s:o}", "IPAddress", "", "Ports", json_object()));
     return o;
 }
 
 int cmd_inspect_image(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 
-#define HELP_INSPECT                                                                         \
-    "Usage: rl inspect [OPTIONS] NAME [NAME...]\n\n"                                         \
-    "Show containers' or images' details as JSON, or through a Go template.\n\n"             \
-    "Options:\n"                                                                             \
-    "  -f, --format FORMAT  json (default) or a Go template ('{{.State.Status}}')\n"          \
+#define HELP_INSPECT                                                                      \
+    "Usage: rl inspect [OPTIONS] NAME [NAME...]\n\n"                                      \
+    "Show containers' or images' details as JSON, or through a Go template.\n\n"          \
+    "Options:\n"                                                                          \
+    "  -f, --format FORMAT  json (default) or a Go template ('{{.State.Status}}')\n"      \
     "  -t, --type TYPE      container, image or all (default: containers, then images)\n" \
     "  -s, --size           accepted for podman compatibility\n"
 
@@ -1185,8 +1197,8 @@ inspect_impl(struct rl_globals *g, int argc, char **argv, bool containers_only, 
 {
     static const struct option opts[] = {
         { "format", required_argument, NULL, 'f' }, { "type", required_argument, NULL, 't' },
-        { "size", no_argument, NULL, 's' },          { "latest", no_argument, NULL, 'l' },
-        { "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
+        { "size", no_argument, NULL, 's' },         { "latest", no_argument, NULL, 'l' },
+        { "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
     };
     const char *format = NULL;
     const char *type = containers_only ? "container" : "all";
@@ -1205,8 +1217,8 @@ inspect_impl(struct rl_globals *g, int argc, char **argv, bool containers_only, 
         case 't':
             if (strcmp(optarg, "container") != 0 && strcmp(optarg, "image") != 0
                 && strcmp(optarg, "all") != 0)
-                return rl_make_error(err, 0,
-                                     "inspect: --type '%s': use container, image or all", optarg);
+                return rl_make_error(err, 0, "inspect: --type '%s': use container, image or all",
+                                     optarg);
             type = optarg;
             break;
         case 's':
@@ -1310,18 +1322,18 @@ inspect_impl(struct rl_globals *g, int argc, char **argv, bool containers_only, 
 
 /* ------------------------------------------------------------------ exec */
 
-#define HELP_EXEC                                                                       \
-    "Usage: rl exec [OPTIONS] CONTAINER COMMAND [ARG...]\n\n"                           \
-    "Run a command in a running container: in all its namespaces, with its\n"          \
+#define HELP_EXEC                                                                        \
+    "Usage: rl exec [OPTIONS] CONTAINER COMMAND [ARG...]\n\n"                            \
+    "Run a command in a running container: in all its namespaces, with its\n"            \
     "capabilities, seccomp filter and environment. Exits with the command's status.\n\n" \
-    "Options:\n"                                                                        \
-    "  -i, --interactive        keep stdin open\n"                                      \
-    "  -t, --tty                give the command a terminal\n"                          \
-    "  -d, --detach             run in the background\n"                                \
-    "  -e, --env KEY[=VALUE]    set an environment variable\n"                          \
-    "      --env-file FILE      read KEY=VALUE lines\n"                                 \
-    "  -u, --user USER[:GROUP]  user to run as (default: the container's)\n"            \
-    "  -w, --workdir DIR        working directory (default: the container's)\n"        \
+    "Options:\n"                                                                         \
+    "  -i, --interactive        keep stdin open\n"                                       \
+    "  -t, --tty                give the command a terminal\n"                           \
+    "  -d, --detach             run in the background\n"                                 \
+    "  -e, --env KEY[=VALUE]    set an environment variable\n"                           \
+    "      --env-file FILE      read KEY=VALUE lines\n"                                  \
+    "  -u, --user USER[:GROUP]  user to run as (default: the container's)\n"             \
+    "  -w, --workdir DIR        working directory (default: the container's)\n"          \
     "      --privileged         all capabilities\n"
 
 int cmd_exec_impl(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
@@ -1331,13 +1343,17 @@ cmd_exec_impl(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 {
     enum { OPT_ENV_FILE = 256, OPT_PRIV, OPT_PRESERVE };
     static const struct option opts[] = {
-        { "interactive", no_argument, NULL, 'i' },  { "tty", no_argument, NULL, 't' },
-        { "detach", no_argument, NULL, 'd' },        { "env", required_argument, NULL, 'e' },
+        { "interactive", no_argument, NULL, 'i' },
+        { "tty", no_argument, NULL, 't' },
+        { "detach", no_argument, NULL, 'd' },
+        { "env", required_argument, NULL, 'e' },
         { "env-file", required_argument, NULL, OPT_ENV_FILE },
-        { "user", required_argument, NULL, 'u' },    { "workdir", required_argument, NULL, 'w' },
+        { "user", required_argument, NULL, 'u' },
+        { "workdir", required_argument, NULL, 'w' },
         { "privileged", no_argument, NULL, OPT_PRIV },
         { "preserve-fds", required_argument, NULL, OPT_PRESERVE },
-        { "latest", no_argument, NULL, 'l' },        { "help", no_argument, NULL, 'h' },
+        { "latest", no_argument, NULL, 'l' },
+        { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     bool interactive = false, tty = false, detach = false, privileged = false;
@@ -1388,8 +1404,7 @@ cmd_exec_impl(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
             break;
         case OPT_PRESERVE:
             if (!rl_parse_ll(optarg, 0, 1000, &v))
-                return rl_make_error(err, 0, "exec: --preserve-fds: '%s' is not a number",
-                                     optarg);
+                return rl_make_error(err, 0, "exec: --preserve-fds: '%s' is not a number", optarg);
             preserve = (int)v;
             break;
         case 'l':
@@ -1497,20 +1512,22 @@ restart_one(struct rl_ctx *c, const char *id, const char *arg, void *data, rl_er
     return 0;
 }
 
-#define HELP_RESTART                                                 \
-    "Usage: rl restart [OPTIONS] CONTAINER [CONTAINER...]\n\n"       \
-    "Stop (if running) and start containers again.\n\n"             \
-    "Options:\n"                                                     \
-    "  -t, --time SECONDS  seconds to wait before SIGKILL\n"        \
-    "  -a, --all           every container\n"                        \
+#define HELP_RESTART                                           \
+    "Usage: rl restart [OPTIONS] CONTAINER [CONTAINER...]\n\n" \
+    "Stop (if running) and start containers again.\n\n"        \
+    "Options:\n"                                               \
+    "  -t, --time SECONDS  seconds to wait before SIGKILL\n"   \
+    "  -a, --all           every container\n"                  \
     "      --running       with --all: only running containers\n"
 
 static int
 cmd_restart_impl(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 {
     static const struct option opts[] = {
-        { "time", required_argument, NULL, 't' }, { "all", no_argument, NULL, 'a' },
-        { "running", no_argument, NULL, 'r' },    { "help", no_argument, NULL, 'h' },
+        { "time", required_argument, NULL, 't' },
+        { "all", no_argument, NULL, 'a' },
+        { "running", no_argument, NULL, 'r' },
+        { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     struct stop_opts so = { .timeout = -1 };
@@ -1559,8 +1576,9 @@ cmd_rename_impl(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
         return 0;
     }
     if (argc != 3)
-        return rl_make_error(err, 0, "rename: takes a container and its new name (see 'rl rename "
-                                     "--help')");
+        return rl_make_error(err, 0,
+                             "rename: takes a container and its new name (see 'rl rename "
+                             "--help')");
     if (rl_ctx_init(g, false, &c, err) < 0)
         return -1;
     r = lookup(&c, argv[1], &id, err);
@@ -1605,8 +1623,7 @@ prune_containers(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
         fprintf(stderr, "WARNING! This will remove all non running containers.\nAre you sure "
                         "you want to continue? [y/N] ");
         fflush(stderr);
-        if (fgets(answer, sizeof(answer), stdin) == NULL
-            || (answer[0] != 'y' && answer[0] != 'Y'))
+        if (fgets(answer, sizeof(answer), stdin) == NULL || (answer[0] != 'y' && answer[0] != 'Y'))
             return 0;
     }
     if (rl_ctx_init(g, true, &c, err) < 0 || rl_ctr_list(c.store, &ids, err) < 0) {
@@ -1718,11 +1735,11 @@ cmd_rename(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     return cmd_rename_impl(g, argc, argv, err);
 }
 
-#define HELP_CONTAINER                                                              \
-    "Usage: rl container COMMAND [ARGS...]\n\n"                                      \
-    "Manage containers.\n\n"                                                         \
-    "Commands:\n"                                                                    \
-    "  create, run, start, stop, kill, restart, rm, ps (ls, list), wait, logs,\n"   \
+#define HELP_CONTAINER                                                            \
+    "Usage: rl container COMMAND [ARGS...]\n\n"                                   \
+    "Manage containers.\n\n"                                                      \
+    "Commands:\n"                                                                 \
+    "  create, run, start, stop, kill, restart, rm, ps (ls, list), wait, logs,\n" \
     "  inspect, exec, top, cp, export, rename, prune, exists\n"
 
 int
@@ -1732,13 +1749,26 @@ cmd_container(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
         const char *name;
         int (*fn)(struct rl_globals *, int, char **, rl_error_t *);
     } subs[] = {
-        { "create", cmd_create }, { "run", cmd_run },         { "start", cmd_start },
-        { "stop", cmd_stop },     { "kill", cmd_kill },       { "restart", cmd_restart },
-        { "rm", cmd_rm },         { "remove", cmd_rm },       { "ps", cmd_ps },
-        { "ls", cmd_ps },         { "list", cmd_ps },         { "wait", cmd_wait },
-        { "logs", cmd_logs },     { "exec", cmd_exec },       { "rename", cmd_rename },
-        { "prune", prune_containers }, { "exists", container_exists },
-        { "top", cmd_top },       { "cp", cmd_cp },           { "export", cmd_export },
+        { "create", cmd_create },
+        { "run", cmd_run },
+        { "start", cmd_start },
+        { "stop", cmd_stop },
+        { "kill", cmd_kill },
+        { "restart", cmd_restart },
+        { "rm", cmd_rm },
+        { "remove", cmd_rm },
+        { "ps", cmd_ps },
+        { "ls", cmd_ps },
+        { "list", cmd_ps },
+        { "wait", cmd_wait },
+        { "logs", cmd_logs },
+        { "exec", cmd_exec },
+        { "rename", cmd_rename },
+        { "prune", prune_containers },
+        { "exists", container_exists },
+        { "top", cmd_top },
+        { "cp", cmd_cp },
+        { "export", cmd_export },
     };
 
     if (argc < 2 || rl_is_help(argv[1])) {

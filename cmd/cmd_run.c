@@ -30,55 +30,54 @@
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-#define HELP_RUN_OPTIONS                                                                       \
-    "Options:\n"                                                                               \
-    "  -i, --interactive          keep stdin open\n"                                           \
-    "  -t, --tty                  give the container a terminal\n"                             \
-    "      --name NAME            the container's name (default: a generated one)\n"          \
-    "  -e, --env KEY[=VALUE]      set an environment variable (KEY alone: the host's; KEY*:\n" \
-    "                             every host variable starting with KEY)\n"                    \
-    "      --env-file FILE        read KEY=VALUE lines\n"                                      \
-    "  -w, --workdir DIR          working directory in the container\n"                        \
+#define HELP_RUN_OPTIONS                                                                        \
+    "Options:\n"                                                                                \
+    "  -i, --interactive          keep stdin open\n"                                            \
+    "  -t, --tty                  give the container a terminal\n"                              \
+    "      --name NAME            the container's name (default: a generated one)\n"            \
+    "  -e, --env KEY[=VALUE]      set an environment variable (KEY alone: the host's; KEY*:\n"  \
+    "                             every host variable starting with KEY)\n"                     \
+    "      --env-file FILE        read KEY=VALUE lines\n"                                       \
+    "  -w, --workdir DIR          working directory in the container\n"                         \
     "  -u, --user USER[:GROUP]    user name or uid (and group) to run as\n"                     \
-    "      --group-add GROUP      an extra supplementary group\n"                              \
-    "      --entrypoint CMD       override the image's entrypoint (a string or JSON array)\n"  \
-    "  -h, --hostname NAME        the container's host name (default: its short id)\n"        \
+    "      --group-add GROUP      an extra supplementary group\n"                               \
+    "      --entrypoint CMD       override the image's entrypoint (a string or JSON array)\n"   \
+    "  -h, --hostname NAME        the container's host name (default: its short id)\n"          \
     "  -v, --volume SRC:DST[:OPT] bind a host path or a named volume (ro, rw, U, z, Z, ...)\n"  \
-    "      --mount type=TYPE,...  bind, volume or tmpfs mounts, podman's syntax\n"             \
-    "      --tmpfs DST[:OPTS]     a tmpfs on DST\n"                                            \
-    "      --read-only            read-only root filesystem (tmpfs on /tmp, /var/tmp, /run)\n" \
-    "      --read-only-tmpfs=BOOL the tmpfs mounts of --read-only (default true)\n"            \
-    "      --init                 run a minimal init as pid 1 (reaps, forwards signals)\n"     \
-    "      --userns MODE          \"\" (default: container root is you); keep-id: not yet\n"   \
-    "      --cap-add CAP          add a capability (or ALL)\n"                                 \
-    "      --cap-drop CAP         drop a capability (or ALL)\n"                                \
-    "      --privileged           all capabilities, no seccomp, no masked paths\n"             \
-    "      --security-opt OPT     seccomp=unconfined|FILE, no-new-privileges, mask=, unmask=\n"\
+    "      --mount type=TYPE,...  bind, volume or tmpfs mounts, podman's syntax\n"              \
+    "      --tmpfs DST[:OPTS]     a tmpfs on DST\n"                                             \
+    "      --read-only            read-only root filesystem (tmpfs on /tmp, /var/tmp, /run)\n"  \
+    "      --read-only-tmpfs=BOOL the tmpfs mounts of --read-only (default true)\n"             \
+    "      --init                 run a minimal init as pid 1 (reaps, forwards signals)\n"      \
+    "      --userns MODE          \"\" (default: container root is you); keep-id: not yet\n"    \
+    "      --cap-add CAP          add a capability (or ALL)\n"                                  \
+    "      --cap-drop CAP         drop a capability (or ALL)\n"                                 \
+    "      --privileged           all capabilities, no seccomp, no masked paths\n"              \
+    "      --security-opt OPT     seccomp=unconfined|FILE, no-new-privileges, mask=, unmask=\n" \
     "      --ulimit TYPE=S[:H]    a resource limit (nofile=1024:2048)\n"                        \
-    "      --stop-signal SIG      the signal of rl stop (default: the image's or SIGTERM)\n"   \
-    "      --stop-timeout SECS    seconds rl stop waits before SIGKILL (default 10)\n"         \
-    "  -l, --label KEY=VALUE      a label; --label-file FILE reads them from a file\n"         \
-    "      --annotation KEY=VAL   an OCI annotation\n"                                         \
-    "      --pull POLICY          missing (default), always, never or newer\n"                 \
-    "  -q, --quiet                no pull progress\n"                                          \
-    "      --network MODE         none (default until the user-mode network) or host\n"        \
-    "      --no-hosts, --cidfile FILE, --replace, --log-driver k8s-file|none\n"                \
-    "      --platform, --tls-verify, --creds, --authfile, --cert-dir   as for rl pull\n"       \
+    "      --stop-signal SIG      the signal of rl stop (default: the image's or SIGTERM)\n"    \
+    "      --stop-timeout SECS    seconds rl stop waits before SIGKILL (default 10)\n"          \
+    "  -l, --label KEY=VALUE      a label; --label-file FILE reads them from a file\n"          \
+    "      --annotation KEY=VAL   an OCI annotation\n"                                          \
+    "      --pull POLICY          missing (default), always, never or newer\n"                  \
+    "  -q, --quiet                no pull progress\n"                                           \
+    "      --network MODE         none (default until the user-mode network) or host\n"         \
+    "      --no-hosts, --cidfile FILE, --replace, --log-driver k8s-file|none\n"                 \
+    "      --platform, --tls-verify, --creds, --authfile, --cert-dir   as for rl pull\n"        \
     "      --umask MASK, --oom-score-adj N, --shm-size SIZE\n"
 
-#define HELP_RUN                                                                       \
-    "Usage: rl run [OPTIONS] IMAGE [COMMAND [ARG...]]\n\n"                             \
+#define HELP_RUN                                                                      \
+    "Usage: rl run [OPTIONS] IMAGE [COMMAND [ARG...]]\n\n"                            \
     "Run a command in a new container. The image is pulled when it is not in the\n"   \
     "store. In the foreground rl is the container's monitor and exits with its\n"     \
     "status; with -d it prints the id once the container runs.\n\n"                   \
-    "  -d, --detach               run in the background, print the container id\n"      \
-    "      --rm                   remove the container (and its anonymous volumes)\n"    \
+    "  -d, --detach               run in the background, print the container id\n"    \
+    "      --rm                   remove the container (and its anonymous volumes)\n" \
     "                             when it exits\n" HELP_RUN_OPTIONS
 
-#define HELP_CREATE                                                                    \
-    "Usage: rl create [OPTIONS] IMAGE [COMMAND [ARG...]]\n\n"                          \
-    "Create a container without starting it (see rl start); prints its id.\n\n"       \
-    HELP_RUN_OPTIONS
+#define HELP_CREATE                                           \
+    "Usage: rl create [OPTIONS] IMAGE [COMMAND [ARG...]]\n\n" \
+    "Create a container without starting it (see rl start); prints its id.\n\n" HELP_RUN_OPTIONS
 
 struct run_opts {
     bool interactive, tty, detach, rm, read_only, read_only_tmpfs, init, privileged, quiet;
@@ -315,8 +314,7 @@ parse_run_opts(const char *verb, int argc, char **argv, struct run_opts *o, rl_e
             break;
         case 'h':
             if (optarg[0] == '\0' || strlen(optarg) > 64)
-                return rl_make_error(err, 0, "--hostname: '%s' is not a valid host name",
-                                     optarg);
+                return rl_make_error(err, 0, "--hostname: '%s' is not a valid host name", optarg);
             o->hostname = optarg;
             break;
         case 'v': {
@@ -468,9 +466,8 @@ parse_run_opts(const char *verb, int argc, char **argv, struct run_opts *o, rl_e
             break;
         case OPT_LOG_DRIVER:
             if (strcmp(optarg, "k8s-file") != 0 && strcmp(optarg, "none") != 0)
-                return rl_make_error(err, 0,
-                                     "--log-driver: '%s' is not supported: use k8s-file or none",
-                                     optarg);
+                return rl_make_error(
+                    err, 0, "--log-driver: '%s' is not supported: use k8s-file or none", optarg);
             o->log_driver = optarg;
             break;
         case OPT_LOG_OPT:
@@ -483,8 +480,9 @@ parse_run_opts(const char *verb, int argc, char **argv, struct run_opts *o, rl_e
             break;
         case OPT_OOM:
             if (!rl_parse_ll(optarg, -1000, 1000, &v))
-                return rl_make_error(err, 0, "--oom-score-adj: '%s' is not a number from -1000 "
-                                             "to 1000",
+                return rl_make_error(err, 0,
+                                     "--oom-score-adj: '%s' is not a number from -1000 "
+                                     "to 1000",
                                      optarg);
             o->has_oom_score_adj = true;
             o->oom_score_adj = (int)v;
@@ -515,8 +513,8 @@ parse_run_opts(const char *verb, int argc, char **argv, struct run_opts *o, rl_e
 
 struct image {
     char *id;
-    char *name; /* as the user will see it: the normalised reference, or the id */
-    char **layers; /* chain ids, bottom first */
+    char *name;     /* as the user will see it: the normalised reference, or the id */
+    char **layers;  /* chain ids, bottom first */
     json_t *config; /* the image config's "config" object (may be empty) */
 };
 
@@ -684,8 +682,7 @@ process_args(struct run_opts *o, json_t *icfg, char ***ret, rl_error_t *err)
 }
 
 static int
-process_env(struct run_opts *o, json_t *icfg, const char *hostname, char ***ret,
-            rl_error_t *err)
+process_env(struct run_opts *o, json_t *icfg, const char *hostname, char ***ret, rl_error_t *err)
 {
     cleanup_strv char **env = NULL;
     size_t i;
@@ -774,8 +771,7 @@ final_caps(const struct run_opts *o, size_t *ret_n)
 }
 
 static void
-add_mount(json_t *mounts, const char *dest, const char *type, const char *source,
-          json_t *options)
+add_mount(json_t *mounts, const char *dest, const char *type, const char *source, json_t *options)
 {
     json_t *m = json_pack("{s:s, s:s, s:s}", "destination", dest, "type", type, "source", source);
     json_object_set_new(m, "options", options ? options : json_array());
@@ -787,7 +783,8 @@ static void
 drop_mount(json_t *mounts, const char *dest)
 {
     for (size_t i = json_array_size(mounts); i-- > 0;) {
-        const char *d = json_string_value(json_object_get(json_array_get(mounts, i), "destination"));
+        const char *d =
+            json_string_value(json_object_get(json_array_get(mounts, i), "destination"));
         if (d && strcmp(d, dest) == 0)
             json_array_remove(mounts, i);
     }
@@ -811,8 +808,8 @@ write_userdata(const char *dir, const char *name, const char *text, rl_error_t *
 
 /* /etc/hostname, /etc/hosts, /etc/resolv.conf and /run/.containerenv of the container. */
 static int
-userdata_files(const char *udir, const struct run_opts *o, const char *hostname,
-               const char *name, const char *id, const struct image *im, rl_error_t *err)
+userdata_files(const char *udir, const struct run_opts *o, const char *hostname, const char *name,
+               const char *id, const struct image *im, rl_error_t *err)
 {
     cleanup_free char *hosts = NULL;
     cleanup_free char *resolv = NULL;
@@ -878,8 +875,9 @@ build_mounts(struct rl_ctx *ctx, const struct run_opts *o, const char *udir, jso
         add_mount(mounts, "/sys", "bind", "/sys",
                   json_pack("[s, s, s, s, s]", "rbind", "nosuid", "noexec", "nodev", "ro"));
     else
-        add_mount(mounts, "/sys", "sysfs", "sysfs",
-                  json_pack("[s, s, s, s]", "nosuid", "noexec", "nodev", o->privileged ? "rw" : "ro"));
+        add_mount(
+            mounts, "/sys", "sysfs", "sysfs",
+            json_pack("[s, s, s, s]", "nosuid", "noexec", "nodev", o->privileged ? "rw" : "ro"));
     add_mount(mounts, "/sys/fs/cgroup", "cgroup", "cgroup",
               json_pack("[s, s, s, s, s]", "nosuid", "noexec", "nodev", "relatime", "ro"));
     {
@@ -900,9 +898,9 @@ build_mounts(struct rl_ctx *ctx, const struct run_opts *o, const char *udir, jso
         static const char *const dirs[] = { "/tmp", "/var/tmp", "/run" };
         for (size_t i = 0; i < RL_ARRAY_SIZE(dirs); i++)
             if (!user_mounts(o, dirs[i]))
-                add_mount(mounts, dirs[i], "tmpfs", "tmpfs",
-                          json_pack("[s, s, s, s, s]", "rw", "rprivate", "nosuid", "nodev",
-                                    "tmpcopyup"));
+                add_mount(
+                    mounts, dirs[i], "tmpfs", "tmpfs",
+                    json_pack("[s, s, s, s, s]", "rw", "rprivate", "nosuid", "nodev", "tmpcopyup"));
     }
     /* The image's VOLUMEs get anonymous volumes, unless the user mounts something there. */
     json_object_foreach (json_object_get(icfg, "Volumes"), key, v) {
@@ -916,10 +914,9 @@ build_mounts(struct rl_ctx *ctx, const struct run_opts *o, const char *udir, jso
             add_mount(mounts, key, "bind", src,
                       json_pack("[s, s, s, s]", "rbind", "rprivate", "nosuid", "nodev"));
             json_array_append_new(rec_mounts,
-                                  json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s}", "Type",
-                                            "volume", "Name", vol->name, "Source", src,
-                                            "Destination", key, "Driver", "local", "RW", 1,
-                                            "Propagation", ""));
+                                  json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s}", "Type", "volume",
+                                            "Name", vol->name, "Source", src, "Destination", key,
+                                            "Driver", "local", "RW", 1, "Propagation", ""));
             json_array_append_new(copyup, json_string(key));
             json_array_append_new(copyup, json_string(src));
         }
@@ -937,10 +934,9 @@ build_mounts(struct rl_ctx *ctx, const struct run_opts *o, const char *udir, jso
         drop_mount(mounts, vol->dest);
         if (vol->kind == RL_VOL_TMPFS) {
             add_mount(mounts, vol->dest, "tmpfs", "tmpfs", opts);
-            json_array_append_new(rec_mounts,
-                                  json_pack("{s:s, s:s, s:s, s:b}", "Type", "tmpfs", "Source",
-                                            "tmpfs", "Destination", vol->dest, "RW",
-                                            !vol->readonly));
+            json_array_append_new(rec_mounts, json_pack("{s:s, s:s, s:s, s:b}", "Type", "tmpfs",
+                                                        "Source", "tmpfs", "Destination", vol->dest,
+                                                        "RW", !vol->readonly));
             continue;
         }
         if (vol->kind == RL_VOL_NAMED || vol->kind == RL_VOL_ANON) {
@@ -980,9 +976,9 @@ build_mounts(struct rl_ctx *ctx, const struct run_opts *o, const char *udir, jso
             json_array_append_new(opts, json_string("ro"));
         add_mount(mounts, vol->dest, type, src, opts);
         {
-            json_t *m = json_pack("{s:s, s:s, s:s, s:b, s:s}", "Type",
-                                  vname ? "volume" : "bind", "Source", src, "Destination",
-                                  vol->dest, "RW", !vol->readonly, "Propagation", "rprivate");
+            json_t *m = json_pack("{s:s, s:s, s:s, s:b, s:s}", "Type", vname ? "volume" : "bind",
+                                  "Source", src, "Destination", vol->dest, "RW", !vol->readonly,
+                                  "Propagation", "rprivate");
             if (vname) {
                 json_object_set_new(m, "Name", json_string(vname));
                 json_object_set_new(m, "Driver", json_string("local"));
@@ -1001,13 +997,13 @@ rlimits_json(const struct run_opts *o)
         int res;
         const char *name;
     } names[] = {
-        { RLIMIT_CORE, "RLIMIT_CORE" },       { RLIMIT_CPU, "RLIMIT_CPU" },
-        { RLIMIT_DATA, "RLIMIT_DATA" },       { RLIMIT_FSIZE, "RLIMIT_FSIZE" },
-        { RLIMIT_LOCKS, "RLIMIT_LOCKS" },     { RLIMIT_MEMLOCK, "RLIMIT_MEMLOCK" },
+        { RLIMIT_CORE, "RLIMIT_CORE" },         { RLIMIT_CPU, "RLIMIT_CPU" },
+        { RLIMIT_DATA, "RLIMIT_DATA" },         { RLIMIT_FSIZE, "RLIMIT_FSIZE" },
+        { RLIMIT_LOCKS, "RLIMIT_LOCKS" },       { RLIMIT_MEMLOCK, "RLIMIT_MEMLOCK" },
         { RLIMIT_MSGQUEUE, "RLIMIT_MSGQUEUE" }, { RLIMIT_NICE, "RLIMIT_NICE" },
-        { RLIMIT_NOFILE, "RLIMIT_NOFILE" },   { RLIMIT_NPROC, "RLIMIT_NPROC" },
-        { RLIMIT_RSS, "RLIMIT_RSS" },         { RLIMIT_RTPRIO, "RLIMIT_RTPRIO" },
-        { RLIMIT_RTTIME, "RLIMIT_RTTIME" },   { RLIMIT_SIGPENDING, "RLIMIT_SIGPENDING" },
+        { RLIMIT_NOFILE, "RLIMIT_NOFILE" },     { RLIMIT_NPROC, "RLIMIT_NPROC" },
+        { RLIMIT_RSS, "RLIMIT_RSS" },           { RLIMIT_RTPRIO, "RLIMIT_RTPRIO" },
+        { RLIMIT_RTTIME, "RLIMIT_RTTIME" },     { RLIMIT_SIGPENDING, "RLIMIT_SIGPENDING" },
         { RLIMIT_STACK, "RLIMIT_STACK" },
     };
     json_t *a = json_array();
@@ -1017,8 +1013,8 @@ rlimits_json(const struct run_opts *o)
     for (size_t i = 0; i < o->n_ulimits; i++) {
         for (size_t j = 0; j < RL_ARRAY_SIZE(names); j++)
             if (names[j].res == o->ulimits[i].resource)
-                json_array_append_new(a, json_pack("{s:s, s:I, s:I}", "type", names[j].name,
-                                                   "soft", (json_int_t)o->ulimits[i].soft, "hard",
+                json_array_append_new(a, json_pack("{s:s, s:I, s:I}", "type", names[j].name, "soft",
+                                                   (json_int_t)o->ulimits[i].soft, "hard",
                                                    (json_int_t)o->ulimits[i].hard));
         nofile |= o->ulimits[i].resource == RLIMIT_NOFILE;
         nproc |= o->ulimits[i].resource == RLIMIT_NPROC;
@@ -1146,19 +1142,19 @@ build_spec(struct rl_ctx *ctx, struct run_opts *o, const struct image *im, const
             stop_signal = stop_name;
         }
     }
-    root_user = strcmp(user, "0") == 0 || strcmp(user, "root") == 0
-                || rl_str_has_prefix(user, "0:") || rl_str_has_prefix(user, "root:");
+    root_user = strcmp(user, "0") == 0 || strcmp(user, "root") == 0 || rl_str_has_prefix(user, "0:")
+                || rl_str_has_prefix(user, "root:");
     caps = final_caps(o, &n_caps);
     if (seccomp_json(o, caps, n_caps, &seccomp, err) < 0)
         goto fail;
-    capsj = json_pack("{s:o, s:o, s:o, s:o}", "bounding", caps_json(caps, n_caps), "effective",
-                      root_user ? caps_json(caps, n_caps) : json_array(), "permitted",
-                      root_user ? caps_json(caps, n_caps) : json_array(), "inheritable",
-                      json_array());
+    capsj =
+        json_pack("{s:o, s:o, s:o, s:o}", "bounding", caps_json(caps, n_caps), "effective",
+                  root_user ? caps_json(caps, n_caps) : json_array(), "permitted",
+                  root_user ? caps_json(caps, n_caps) : json_array(), "inheritable", json_array());
     process = json_pack("{s:b, s:{s:i, s:i}, s:o, s:o, s:s, s:o, s:o, s:b}", "terminal", o->tty,
-                        "user", "uid", 0, "gid", 0, "args", strv_json(args), "env",
-                        strv_json(env), "cwd", workdir, "capabilities", capsj, "rlimits",
-                        rlimits_json(o), "noNewPrivileges", o->sec.no_new_privs == 1);
+                        "user", "uid", 0, "gid", 0, "args", strv_json(args), "env", strv_json(env),
+                        "cwd", workdir, "capabilities", capsj, "rlimits", rlimits_json(o),
+                        "noNewPrivileges", o->sec.no_new_privs == 1);
     if (process == NULL)
         rl_oom();
     /* podman's default umask, whatever rl's own is. */
@@ -1179,10 +1175,10 @@ build_spec(struct rl_ctx *ctx, struct run_opts *o, const struct image *im, const
                    "readonlyPaths", strv_json(ro));
     if (seccomp)
         json_object_set_new(lx, "seccomp", seccomp);
-    spec = json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o, s:O}", "ociVersion", "1.1.0",
-                     "process", process, "root", "path", rootfs, "readonly", o->read_only,
-                     "hostname", hostname, "mounts", mounts, "linux", lx, "annotations",
-                     o->annotations);
+    spec =
+        json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o, s:O}", "ociVersion", "1.1.0", "process",
+                  process, "root", "path", rootfs, "readonly", o->read_only, "hostname", hostname,
+                  "mounts", mounts, "linux", lx, "annotations", o->annotations);
     mounts = NULL;
     if (spec == NULL)
         rl_oom();
@@ -1192,10 +1188,18 @@ build_spec(struct rl_ctx *ctx, struct run_opts *o, const struct image *im, const
         json_t *icmd = json_object_get(icfg, "Cmd"), *iep = json_object_get(icfg, "Entrypoint");
         json_t *cfg = json_pack(
             "{s:s, s:s, s:o, s:o, s:o, s:s, s:O, s:s, s:I, s:b, s:b, s:s, s:b}", "Hostname",
-            hostname, "User", o->user ? o->user : iuser ? iuser : "", "Env", strv_json(env),
-            "Cmd", o->argc > 1 ? strv_json(o->argv + 1) : icmd ? json_deep_copy(icmd) : json_null(),
+            hostname, "User",
+            o->user ? o->user
+            : iuser ? iuser
+                    : "",
+            "Env", strv_json(env), "Cmd",
+            o->argc > 1 ? strv_json(o->argv + 1)
+            : icmd      ? json_deep_copy(icmd)
+                        : json_null(),
             "Entrypoint",
-            o->entrypoint ? json_string(o->entrypoint) : iep ? json_deep_copy(iep) : json_null(),
+            o->entrypoint ? json_string(o->entrypoint)
+            : iep         ? json_deep_copy(iep)
+                          : json_null(),
             "WorkingDir", workdir, "Labels", o->labels, "StopSignal", stop_signal, "StopTimeout",
             (json_int_t)(o->stop_timeout >= 0 ? o->stop_timeout : 10), "Tty", o->tty, "OpenStdin",
             o->interactive, "Image", im->name, "AttachStdin", o->interactive);
@@ -1217,13 +1221,12 @@ build_spec(struct rl_ctx *ctx, struct run_opts *o, const struct image *im, const
     json_object_set_new(rec, "Mounts", rec_mounts);
     rec_mounts = NULL;
     {
-        json_t *hc = json_pack("{s:b, s:s, s:b, s:b, s:b, s:o, s:o, s:{s:s}, s:s}", "AutoRemove",
-                               o->rm, "NetworkMode", o->network, "ReadonlyRootfs", o->read_only,
-                               "Init", o->init, "Privileged", o->privileged, "CapAdd",
-                               caps_json(o->cap_add, o->n_cap_add), "CapDrop",
-                               caps_json(o->cap_drop, o->n_cap_drop), "LogConfig", "Type",
-                               o->log_driver ? o->log_driver : "k8s-file", "UsernsMode",
-                               o->keep_id ? "keep-id" : "");
+        json_t *hc = json_pack(
+            "{s:b, s:s, s:b, s:b, s:b, s:o, s:o, s:{s:s}, s:s}", "AutoRemove", o->rm, "NetworkMode",
+            o->network, "ReadonlyRootfs", o->read_only, "Init", o->init, "Privileged",
+            o->privileged, "CapAdd", caps_json(o->cap_add, o->n_cap_add), "CapDrop",
+            caps_json(o->cap_drop, o->n_cap_drop), "LogConfig", "Type",
+            o->log_driver ? o->log_driver : "k8s-file", "UsernsMode", o->keep_id ? "keep-id" : "");
         json_object_set_new(rec, "HostConfig", hc);
     }
     json_object_set_new(json_object_get(rec, "rl"), "User", json_string(user));
@@ -1325,7 +1328,7 @@ create_container(struct rl_ctx *ctx, struct run_opts *o, char **ret_id, rl_error
     *ret_id = steal_pointer(&id);
     ret = 0;
     goto out;
-fail: {
+fail : {
     cleanup_error rl_error_t tmp = NULL;
     if (rl_ctr_rm(ctx, id, true, true, &tmp) < 0)
         rl_error_warn_and_release(&tmp);

@@ -15,8 +15,7 @@ static int cmd_help(struct rl_globals *g, int argc, char **argv, rl_error_t *err
 static const struct rl_command commands[] = {
     { "oci", cmd_oci, "Run OCI bundles: the OCI runtime command line (create, start, run, ...)",
       "[OPTIONS] COMMAND [ARG...]", RL_CMD_RUNTIME },
-    { "run", cmd_run, "Run a command in a new container", "[OPTIONS] IMAGE [COMMAND [ARG...]]",
-      0 },
+    { "run", cmd_run, "Run a command in a new container", "[OPTIONS] IMAGE [COMMAND [ARG...]]", 0 },
     { "create", cmd_create, "Create a container without starting it",
       "[OPTIONS] IMAGE [COMMAND [ARG...]]", 0 },
     { "start", cmd_start, "Start containers", "[OPTIONS] CONTAINER [CONTAINER...]", 0 },
