@@ -230,6 +230,19 @@ status_of() {
     run_rl rm -i nosuch
 }
 
+@test "rmi of an image that containers use: refused, or -f removes them; prune keeps it" {
+    run_rl create --name uses "$IMG_BUSYBOX" true
+    run_rl 2 rmi "$IMG_BUSYBOX"
+    assert "$output" =~ "image used by [0-9a-f]{64}: image is in use by a container"
+    run_rl image prune -a -f
+    run_rl image exists "$IMG_BUSYBOX"
+    run_rl start -a uses
+    run_rl rmi -f "$IMG_BUSYBOX"
+    run_rl ps -aq
+    assert "$output" == "" "rmi -f removed the container"
+    run_rl 1 image exists "$IMG_BUSYBOX"
+}
+
 @test "--rm removes the container after a failure too" {
     run_rl 2 run --rm --name gone "$IMG_BUSYBOX" sh -c 'exit 2'
     run_rl ps -aq
