@@ -195,6 +195,10 @@ status_of() {
     assert "$output" == "p1"
     run_rl ps -a --filter name=p --format '{{.Names}}'
     assert "${#lines[@]}" -eq 2
+    run_rl ps -a --filter name=p1 --filter name=p2 --format '{{.Names}}'
+    assert "${#lines[@]}" -eq 2 "two filters of one key: either matches"
+    run_rl ps -a --filter name=p1 --filter status=exited -q
+    assert "$output" == "" "filters of different keys: all must match"
     run_rl ps -a --filter exited=3 -q
     assert "${#output}" -eq 12
     run_rl ps -a -q --no-trunc -n 1

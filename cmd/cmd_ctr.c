@@ -807,8 +807,23 @@ cmd_ps_impl(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
             continue;
         }
         row = ps_row(rec, notrunc);
-        for (size_t i = 0; i < n_filters && keep; i++)
-            keep = match_filter(&filters[i], rec, row);
+        /* podman's rule: filters with the same key are alternatives (labels excepted: all
+         * must match), different keys must all match. */
+        for (size_t i = 0; i < n_filters && keep; i++) {
+            bool any = false, seen = false;
+            for (size_t j = 0; j < i && !seen; j++)
+                seen = strcmp(filters[j].key, filters[i].key) == 0;
+            if (seen && strcmp(filters[i].key, "label") != 0)
+                continue; /* this key's group was decided at its first filter */
+            if (strcmp(filters[i].key, "label") == 0) {
+                keep = match_filter(&filters[i], rec, row);
+                continue;
+            }
+            for (size_t j = i; j < n_filters && !any; j++)
+                if (strcmp(filters[j].key, filters[i].key) == 0)
+                    any = match_filter(&filters[j], rec, row);
+            keep = any;
+        }
         if (keep && (last < 0 || (long long)json_array_size(rows) < last)) {
             json_array_append_new(rows, row);
             json_array_append_new(recs, rec);
