@@ -327,7 +327,7 @@ teardown() {
     run_rl run --rm -t "$IMG_BUSYBOX" sh -c 'tty; echo TERM=$TERM'
     assert "$output" =~ "/dev/pts/0" "a pty"
     assert "$output" =~ "TERM=xterm"
-    run script -qec "timeout 30 '$RL' --root '$RL_ROOT' run --rm -it '$IMG_BUSYBOX' sh -c 'stty size'" /dev/null 3>&-
+    run script -qec "timeout --foreground 30 '$RL' --root '$RL_ROOT' run --rm -it '$IMG_BUSYBOX' sh -c 'stty size'" /dev/null 3>&-
     assert "$status" -eq 0 "script(1) gives rl a terminal"
 }
 

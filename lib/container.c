@@ -1256,7 +1256,10 @@ int
 rl_container_monitor(struct rl_launched *l, const struct rl_monitor_io *io, int *ret_status,
                      rl_error_t *err)
 {
-    bool tty = l->master >= 0 && io->relay_stdin && isatty(STDIN_FILENO);
+    /* Raw mode only in the terminal's foreground: from the background, tcsetattr() would
+     * stop rl with SIGTTOU (a job started with '&', or under timeout(1)). */
+    bool tty = l->master >= 0 && io->relay_stdin && isatty(STDIN_FILENO)
+               && tcgetpgrp(STDIN_FILENO) == getpgrp();
     bool stdin_open = l->master >= 0 && io->relay_stdin;
     bool master_open = l->master >= 0;
     bool out_open = io->out_fd >= 0, err_open = io->err_fd >= 0;
