@@ -83,10 +83,11 @@ rl_ctr_check_name(const char *name, rl_error_t *err)
             goto bad;
     }
     return 0;
-bad:
+bad : {
+    cleanup_free char *shown = rl_str_shown(name, 64);
     return rl_make_error(err, EINVAL,
-                         "container name %s: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*",
-                         rl_str_shown(name, 64));
+                         "container name %s: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*", shown);
+}
 }
 
 int
