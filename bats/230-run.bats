@@ -333,7 +333,7 @@ teardown() {
 
 @test "run -it: an interactive shell reads what is typed and exits with its status" {
     local drive=$BATS_TEST_DIRNAME/../tests/helpers/ptydrive.py
-    run "$drive" 'echo typed-$((40+2))\rexit 3\r' "$RL" --root "$RL_ROOT" run -it --rm "$IMG_BUSYBOX" sh 3>&-
+    run "$drive" 'echo typed-$((40+2))\r{wait}exit 3\r' "$RL" --root "$RL_ROOT" run -it --rm "$IMG_BUSYBOX" sh 3>&-
     assert "$status" -eq 3 "the shell's exit status"
     assert "$output" =~ "typed-42" "the typed command ran"
     assert "$output" !~ $'\r\r\n' "no doubled carriage returns"

@@ -634,8 +634,8 @@ ps_json(json_t *row)
 }
 
 struct ps_filter {
-    char *key;
-    char *value;
+    char key[16];      /* one of the known keys */
+    const char *value; /* in argv */
 };
 
 static bool
@@ -751,8 +751,9 @@ cmd_ps_impl(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
                                      "ps: --filter '%s': unknown filter; use name, id, "
                                      "status, ancestor, label or exited",
                                      optarg);
-            filters[n_filters].key = xstrndup(optarg, (size_t)(eq - optarg));
-            filters[n_filters].value = xstrdup(eq + 1);
+            snprintf(filters[n_filters].key, sizeof(filters[n_filters].key), "%.*s",
+                     (int)(eq - optarg), optarg);
+            filters[n_filters].value = eq + 1;
             if (strcmp(filters[n_filters].key, "status") == 0) {
                 ok = false;
                 for (size_t i = 0; i < RL_ARRAY_SIZE(statuses); i++)
@@ -831,10 +832,6 @@ cmd_ps_impl(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
             json_decref(row);
             json_decref(rec);
         }
-    }
-    for (size_t i = 0; i < n_filters; i++) {
-        free(filters[i].key);
-        free(filters[i].value);
     }
     {
         size_t i;
