@@ -260,6 +260,8 @@ teardown() {
     assert "$output" == "from-host" "a file bind, z ignored"
     run_rl run --rm --mount "type=bind,source=$d,destination=/m2,readonly" "$IMG_BUSYBOX" sh -c 'cat /m2/in; touch /m2/y 2>/dev/null || echo ro'
     assert "${lines[1]}" == "ro" "--mount type=bind,readonly"
+    run_rl 125 run --rm -v "$d:/mnt:U" "$IMG_BUSYBOX" true
+    assert "$output" =~ "not supported yet" "U is refused, not ignored"
     run_rl 125 run --rm -v /no/such/dir:/mnt "$IMG_BUSYBOX" true
     assert "$output" =~ "/no/such/dir"
 }

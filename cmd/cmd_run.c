@@ -931,6 +931,13 @@ build_mounts(struct rl_ctx *ctx, const struct run_opts *o, const char *udir, jso
         const char *vname = NULL;
         struct rl_volume *named = NULL;
 
+        if (vol->chown) {
+            json_decref(opts);
+            return rl_make_error(err, ENOTSUP,
+                                 "volume '%s': the U option (chown to the container's user) is "
+                                 "not supported yet",
+                                 vol->dest);
+        }
         drop_mount(mounts, vol->dest);
         if (vol->kind == RL_VOL_TMPFS) {
             add_mount(mounts, vol->dest, "tmpfs", "tmpfs", opts);
