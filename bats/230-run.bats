@@ -163,6 +163,28 @@ teardown() {
     run_rl 125 run --rm -u app:nosuchgroup "$IMG_APP" true
 }
 
+@test "run --userns=keep-id: the user's ids inside, the image's owners kept, no copy" {
+    is_rootless || skip "keep-id is for rootless users (podman refuses it for root too)"
+    local d=$BATS_TEST_TMPDIR/kid before after
+    mkdir -p "$d"
+    echo hi >"$d/f"
+    before=$(du -s --block-size=1 "$RL_ROOT/layers" | cut -f1)
+    run_rl run --rm --userns=keep-id -v "$d:/h" "$IMG_APP" \
+        sh -c 'id -u; id -g; stat -c %u /bin /home/app /h/f; touch /h/new /tmp/t && echo written'
+    assert "${lines[0]}" == "$(id -u)" "the user's uid"
+    assert "${lines[1]}" == "$(id -g)" "the user's gid"
+    assert "${lines[2]}" == "0" "the image's root files stay root's"
+    assert "${lines[3]}" == "1000" "the image's uid 1000 stays 1000"
+    assert "${lines[4]}" == "$(id -u)" "the user's files are the user's"
+    assert "${lines[5]}" == "written"
+    assert "$(stat -c %u "$d/new")" == "$(id -u)" "a file made inside belongs to the user"
+    after=$(du -s --block-size=1 "$RL_ROOT/layers" | cut -f1)
+    assert "$after" == "$before" "no copy of the image"
+    run_rl run --rm --userns=keep-id -u 0 "$IMG_APP" id -u
+    assert "$output" == "0" "-u still chooses"
+    run_rl 125 run --rm --userns=nosuchmode "$IMG_APP" true
+}
+
 @test "run: --init reaps zombies and forwards signals; without it the command is pid 1" {
     run_rl run --rm "$IMG_BUSYBOX" sh -c 'echo $$'
     assert "$output" == "1"

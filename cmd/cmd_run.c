@@ -49,7 +49,8 @@
     "      --read-only            read-only root filesystem (tmpfs on /tmp, /var/tmp, /run)\n"  \
     "      --read-only-tmpfs=BOOL the tmpfs mounts of --read-only (default true)\n"             \
     "      --init                 run a minimal init as pid 1 (reaps, forwards signals)\n"      \
-    "      --userns MODE          \"\" (default: container root is you); keep-id: not yet\n"    \
+    "      --userns MODE          \"\" (default: container root is you) or keep-id (your ids\n" \
+    "                             inside; needs fuse-overlayfs)\n"                              \
     "      --cap-add CAP          add a capability (or ALL)\n"                                  \
     "      --cap-drop CAP         drop a capability (or ALL)\n"                                 \
     "      --privileged           all capabilities, no seccomp, no masked paths\n"              \
@@ -82,6 +83,8 @@
 struct run_opts {
     bool interactive, tty, detach, rm, read_only, read_only_tmpfs, init, privileged, quiet;
     bool no_hosts, replace, keep_id;
+    uid_t host_uid; /* the caller's ids, taken before the store's user namespace */
+    gid_t host_gid;
     const char *name, *workdir, *user, *entrypoint, *hostname, *pull, *network, *stop_signal;
     const char *cidfile, *log_driver, *umask;
     int stop_timeout;
@@ -351,7 +354,7 @@ parse_run_opts(const char *verb, int argc, char **argv, struct run_opts *o, rl_e
                 return -1;
             break;
         case OPT_USERNS:
-            if (strcmp(optarg, "keep-id") == 0 || rl_str_has_prefix(optarg, "keep-id:"))
+            if (strcmp(optarg, "keep-id") == 0)
                 o->keep_id = true;
             else if (strcmp(optarg, "") != 0 && strcmp(optarg, "host") != 0)
                 return rl_make_error(err, 0,
@@ -1087,6 +1090,16 @@ masked_paths(const struct run_opts *o, bool masked)
     return v;
 }
 
+/* --userns=keep-id: container ids 0..ID-1 are the store namespace's 1..ID, ID is its 0 (the
+ * caller), and the rest stay. */
+static json_t *
+keepid_map(unsigned id)
+{
+    return json_pack("[{s:i, s:i, s:i}, {s:i, s:i, s:i}, {s:i, s:i, s:i}]", "containerID", 0,
+                     "hostID", 1, "size", (int)id, "containerID", (int)id, "hostID", 0, "size", 1,
+                     "containerID", (int)id + 1, "hostID", (int)id + 1, "size", 65535 - (int)id);
+}
+
 /* The OCI config of a new container; REC gets podman's Config/HostConfig/Mounts. */
 static int
 build_spec(struct rl_ctx *ctx, struct run_opts *o, const struct image *im, const char *id,
@@ -1109,6 +1122,7 @@ build_spec(struct rl_ctx *ctx, struct run_opts *o, const struct image *im, const
     const char *user = o->user;
     const char *stop_signal = o->stop_signal;
     cleanup_free char *stop_name = NULL;
+    cleanup_free char *keepid_user = NULL;
     size_t n_caps;
     bool root_user;
 
@@ -1122,6 +1136,10 @@ build_spec(struct rl_ctx *ctx, struct run_opts *o, const struct image *im, const
         workdir = json_string_value(json_object_get(icfg, "WorkingDir"));
         if (!workdir || workdir[0] != '/')
             workdir = "/";
+    }
+    if (!user && o->keep_id) {
+        keepid_user = xasprintf("%u:%u", (unsigned)o->host_uid, (unsigned)o->host_gid);
+        user = keepid_user;
     }
     if (!user) {
         user = json_string_value(json_object_get(icfg, "User"));
@@ -1180,6 +1198,15 @@ build_spec(struct rl_ctx *ctx, struct run_opts *o, const struct image *im, const
         json_array_append_new(ns, json_pack("{s:s}", "type", "network"));
     lx = json_pack("{s:o, s:o, s:o}", "namespaces", ns, "maskedPaths", strv_json(masked),
                    "readonlyPaths", strv_json(ro));
+    if (o->keep_id) {
+        /* A user namespace inside the store's, where the caller's ids are their own: in the
+         * store's namespace the caller is 0 and subordinate id k is k; the ids below the
+         * caller's shift up by one to make room (fuse-overlayfs shows the image's files with
+         * their own ids again: see rl_ctr_overlay_options). */
+        json_array_append_new(ns, json_pack("{s:s}", "type", "user"));
+        json_object_set_new(lx, "uidMappings", keepid_map(o->host_uid));
+        json_object_set_new(lx, "gidMappings", keepid_map(o->host_gid));
+    }
     if (seccomp)
         json_object_set_new(lx, "seccomp", seccomp);
     spec =
@@ -1288,6 +1315,10 @@ create_container(struct rl_ctx *ctx, struct run_opts *o, char **ret_id, rl_error
                     "StartedAt", "0001-01-01T00:00:00Z", "FinishedAt", "0001-01-01T00:00:00Z",
                     "Error", "", "rl", "Layers", lay, "Init", o->init, "Interactive",
                     o->interactive, "Tty", o->tty, "Remove", o->rm, "KeepId", o->keep_id);
+    if (o->keep_id) {
+        json_object_set_new(json_object_get(rec, "rl"), "KeepIdUid", json_integer(o->host_uid));
+        json_object_set_new(json_object_get(rec, "rl"), "KeepIdGid", json_integer(o->host_gid));
+    }
     if (rec == NULL)
         rl_oom();
     json_object_set_new(json_object_get(rec, "rl"), "LogDriver",
@@ -1359,9 +1390,13 @@ run_or_create(struct rl_globals *g, const char *verb, int argc, char **argv, rl_
         run_opts_release(&o);
         return r < 0 ? -1 : 0;
     }
-    if (o.keep_id) {
+    o.host_uid = getuid();
+    o.host_gid = getgid();
+    if (o.keep_id && (o.host_uid == 0 || o.host_uid > 65535 || o.host_gid > 65535)) {
         run_opts_release(&o);
-        return rl_make_error(err, 0, "--userns=keep-id is not supported yet");
+        return rl_make_error(err, 0,
+                             "--userns=keep-id: only for a user whose uid and gid are "
+                             "between 1 and 65535");
     }
     if (rl_ctx_init(g, true, &ctx, err) < 0 || create_container(&ctx, &o, &id, err) < 0) {
         run_opts_release(&o);

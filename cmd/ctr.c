@@ -227,6 +227,7 @@ struct starting {
     char **overlay;
     char **copy_up;
     char **group_add;
+    char *fuse_uidmap, *fuse_gidmap;
     char *seccomp_cache;
     char *dir;
     struct rl_container_opts o;
@@ -244,6 +245,8 @@ starting_release(struct starting *s)
     rl_strv_free(s->overlay);
     rl_strv_free(s->copy_up);
     rl_strv_free(s->group_add);
+    free(s->fuse_uidmap);
+    free(s->fuse_gidmap);
     free(s->seccomp_cache);
     free(s->dir);
     for (int i = 0; i < 3; i++)
@@ -269,6 +272,16 @@ make_pipe(int *r, int *w, rl_error_t *err)
     *r = p[0];
     *w = p[1];
     return 0;
+}
+
+/* fuse-overlayfs' uidmapping triples for --userns=keep-id with the caller's ID: "on disk as
+ * the daemon sees it:shown:size". It runs in the container's namespace, where the store's id
+ * k shows as k-1 below ID+1 and the store's 0 as ID; it shows them as k again. */
+static char *
+keepid_fuse_map(json_int_t id)
+{
+    return xasprintf("0:1:%lld:%lld:0:1:%lld:%lld:%lld", (long long)id, (long long)id,
+                     (long long)id + 1, (long long)id + 1, 65535 - (long long)id);
 }
 
 /* Stdio of the container: DETACHED or logging: pipes we read; a terminal: the pty; else
@@ -333,6 +346,17 @@ prepare_start(struct rl_ctx *c, const char *id, json_t *rec, bool detached, stru
     s->seccomp_cache = xasprintf("%s/cache/seccomp", c->store);
     s->o.seccomp_cache = s->seccomp_cache;
     s->o.create_cwd = json_is_true(json_object_get(rl, "CreateWorkdir"));
+    if (json_is_true(json_object_get(rl, "KeepId"))) {
+        /* The container's namespace shifts ids below the caller's by one (keepid_map in
+         * cmd_run.c); fuse-overlayfs shifts them back, so that the image's files keep their
+         * ids without a copy of the image. */
+        json_int_t u = json_integer_value(json_object_get(rl, "KeepIdUid"));
+        json_int_t g = json_integer_value(json_object_get(rl, "KeepIdGid"));
+        s->fuse_uidmap = keepid_fuse_map(u);
+        s->fuse_gidmap = keepid_fuse_map(g);
+        s->o.fuse_uidmap = s->fuse_uidmap;
+        s->o.fuse_gidmap = s->fuse_gidmap;
+    }
     {
         size_t i;
         json_t *v;

@@ -18,7 +18,9 @@ struct rl_container_opts {
     int preserve_fds;           /* pass fds 3 .. 3+N-1 to the process */
     int exec_status;            /* out: 126 or 127 when the exec itself failed */
     /* rl's own containers (rl run): */
-    char *const *overlay;   /* mount an overlay with these options on root.path first */
+    char *const *overlay;    /* mount an overlay with these options on root.path first */
+    const char *fuse_uidmap; /* set: with fuse-overlayfs, showing ids through these maps */
+    const char *fuse_gidmap;
     const char *user;       /* resolve "name[:group]" in the rootfs' /etc/passwd, /etc/group */
     char *const *group_add; /* extra groups (names or gids) for USER, NULL-terminated */
     bool init;              /* a built-in init is pid 1: it reaps and forwards signals */

@@ -1,8 +1,11 @@
 #include "config.h"
 
+#include <fcntl.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/sysmacros.h>
 
 #include "fs.h"
@@ -557,6 +560,87 @@ rl_mount_rootfs_overlay(const char *root_path, char *const *options, rl_error_t 
     }
     rl_mount_flags_release(&f);
     return ret;
+}
+
+int
+rl_mount_rootfs_fuse(const char *root_path, char *const *options, const char *uidmap,
+                     const char *gidmap, rl_error_t *err)
+{
+    cleanup_free char *opts = NULL;
+    char buf[1024];
+    int p[2], status = 0;
+    ssize_t n = 0, got = 0;
+    pid_t pid;
+
+    for (size_t i = 0; options && options[i]; i++) {
+        char *next;
+        if (strcmp(options[i], "userxattr") == 0)
+            continue; /* the kernel overlay's; fuse-overlayfs reads user.* by itself */
+        next = opts ? xasprintf("%s,%s", opts, options[i]) : xstrdup(options[i]);
+        free(opts);
+        opts = next;
+    }
+    {
+        char *next = xasprintf("%s%suidmapping=%s,gidmapping=%s,allow_other", opts ? opts : "",
+                               opts ? "," : "", uidmap, gidmap);
+        free(opts);
+        opts = next;
+    }
+    /* The daemon must not live in the container's mount namespace: pivot_root would make
+     * the file system it serves its own root, and its next path lookup would wait for
+     * itself. It mounts from a namespace of its own onto a shared mount point, whose peer
+     * here receives the mount. */
+    if (mount(root_path, root_path, NULL, MS_BIND, NULL) < 0
+        || mount(NULL, root_path, NULL, MS_SHARED, NULL) < 0)
+        return rl_make_error(err, errno, "make '%s' a shared mount point", root_path);
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return rl_make_error(err, errno, "pipe");
+    pid = fork();
+    if (pid < 0) {
+        close(p[0]);
+        close(p[1]);
+        return rl_make_error(err, errno, "fork");
+    }
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+        if (unshare(CLONE_NEWNS) < 0) {
+            dprintf(p[1], "unshare a mount namespace: %s", strerror(errno));
+            _exit(125);
+        }
+        if (null >= 0) {
+            dup2(null, STDIN_FILENO);
+            dup2(null, STDOUT_FILENO);
+        }
+        dup2(p[1], STDERR_FILENO);
+        execlp("fuse-overlayfs", "fuse-overlayfs", "-o", opts, root_path, (char *)NULL);
+        dprintf(STDERR_FILENO, "exec fuse-overlayfs: %s", strerror(errno));
+        _exit(127);
+    }
+    close(p[1]);
+    /* It forks its daemon and exits once the file system is mounted; the daemon keeps the
+     * pipe, so what it said is read without waiting for EOF. */
+    if (TEMP_FAILURE_RETRY(waitpid(pid, &status, 0)) < 0) {
+        close(p[0]);
+        return rl_make_error(err, errno, "wait for fuse-overlayfs");
+    }
+    (void)fcntl(p[0], F_SETFL, O_NONBLOCK);
+    while (got < (ssize_t)sizeof(buf) - 1
+           && (n = TEMP_FAILURE_RETRY(read(p[0], buf + got, sizeof(buf) - 1 - (size_t)got))) > 0)
+        got += n;
+    close(p[0]);
+    buf[got] = '\0';
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+        return rl_make_error(err, 0,
+                             "mount the rootfs with fuse-overlayfs: it is not installed "
+                             "(apt-get install fuse-overlayfs)");
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        char *nl = strchr(buf, '\n');
+        if (nl)
+            *nl = '\0';
+        return rl_make_error(err, 0, "mount the rootfs with fuse-overlayfs: %s",
+                             got ? buf : "it failed");
+    }
+    return 0;
 }
 
 int

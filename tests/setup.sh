@@ -57,6 +57,7 @@ PACKAGES=(
     # tests
     bats jq uidmap busybox-static clang-format iproute2 util-linux procps crun bubblewrap
     hyperfine shellcheck python3 docker-registry skopeo umoci zstd apache2-utils curl attr podman
+    fuse-overlayfs
 )
 
 ALL_STEPS=(deps user build fixtures unit bats-user bats-root format lint asan)
