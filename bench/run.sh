@@ -26,7 +26,7 @@ BENCH_USER=${BENCH_USER:-rltest}
 PEERS=${PEERS:-/work/shared/peers}
 WORK=${WORK:-/tmp/rl-bench-run}
 OUT=${OUT:-$SRC/bench/results/$(date -u +%Y%m%dT%H%M%SZ)-run}
-SECTIONS=${SECTIONS:-start ps concurrent}
+SECTIONS=${SECTIONS:-start keepid ps concurrent}
 REG=127.0.0.1:5000
 BUSYBOX=$REG/rl/busybox:latest
 DEBIAN=$REG/rl/debian:bookworm
@@ -102,6 +102,16 @@ if section start; then
     say "run -d + rm -f (a detached container's whole life)"
     as_user 'hfs detached -n "rl run -d + rm -f" "id=\$($RL run -d $BUSYBOX sleep 100); $RL rm -f \$id >/dev/null" \
         -n "podman run -d + rm -f" --shell bash "id=\$(podman run -d --network=none $BUSYBOX sleep 100); podman rm -f -t 0 \$id >/dev/null"'
+fi
+
+if section keepid; then
+    say "--userns=keep-id: time, and what it adds to the store"
+    as_user 'du -sb "$WORK/rl" | cut -f1 >"$OUT/keepid-rl-before"
+        du -sb "$HOME/.local/share/containers/storage" 2>/dev/null | cut -f1 >"$OUT/keepid-podman-before"
+        hf keepid -n "rl run --rm --userns=keep-id debian" "$RL run --rm --userns=keep-id $DEBIAN true" \
+            -n "podman run --rm --userns=keep-id debian" "podman run --rm --network=none --userns=keep-id $DEBIAN true"
+        du -sb "$WORK/rl" | cut -f1 >"$OUT/keepid-rl-after"
+        du -sb "$HOME/.local/share/containers/storage" 2>/dev/null | cut -f1 >"$OUT/keepid-podman-after"'
 fi
 
 if section ps; then
