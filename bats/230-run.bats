@@ -185,6 +185,19 @@ teardown() {
     run_rl 125 run --rm --userns=nosuchmode "$IMG_APP" true
 }
 
+@test "run: fuse-overlayfs when the kernel cannot mount overlays (RL_ROOTFS_DRIVER forces it)" {
+    RL_ROOTFS_DRIVER=fuse-overlayfs run_rl run --rm "$IMG_APP" sh -c \
+        'grep " / " /proc/mounts | cut -d" " -f3; stat -c %u /home/app; echo x >/newfile && cat /newfile'
+    assert "${lines[0]}" == "fuse.fuse-overlayfs" "the root is fuse-overlayfs"
+    assert "${lines[1]}" == "1000" "owners as in the image"
+    assert "${lines[2]}" == "x" "writable"
+    RL_ROOTFS_DRIVER=fuse-overlayfs run_rl info
+    assert "$output" =~ "driver: +fuse-overlayfs"
+    run_rl run --rm "$IMG_BUSYBOX" sh -c 'grep " / " /proc/mounts | cut -d" " -f3'
+    assert "$output" == "overlay" "this kernel's overlay otherwise"
+    assert "$(cat "$RL_ROOT/cache/rootfs-driver")" == "overlay" "the choice is kept in the store"
+}
+
 @test "run: --init reaps zombies and forwards signals; without it the command is pid 1" {
     run_rl run --rm "$IMG_BUSYBOX" sh -c 'echo $$'
     assert "$output" == "1"

@@ -15,6 +15,7 @@
 #include "regconf.h"
 #include "rl.h"
 #include "ctrstore.h"
+#include "fs.h"
 #include "state.h"
 #include "store.h"
 #include "volume.h"
@@ -181,6 +182,7 @@ struct store_info {
     size_t images, layers;
     size_t containers, running, volumes;
     char *runtime; /* the runtime state directory of running containers */
+    char *driver;  /* "overlay" or "fuse-overlayfs": chosen at the first start, else guessed */
     int64_t layers_bytes;
     char *regconf;  /* the main registries.conf, or NULL */
     char **dropins; /* its drop-ins, NULL-terminated */
@@ -191,6 +193,7 @@ store_info_release(struct store_info *si)
 {
     free(si->path);
     free(si->runtime);
+    free(si->driver);
     free(si->regconf);
     rl_strv_free(si->dropins);
 }
@@ -275,12 +278,13 @@ store_info_json(const struct store_info *si)
     for (size_t i = 0; si->dropins && si->dropins[i]; i++)
         json_array_append_new(dropins, json_string(si->dropins[i]));
     o = json_pack("{s:s, s:b, s:{s:s, s:[s]}, s:I, s:I, s:I, s:s?, s:o, s:I, s:I, s:I, s:s?}",
-                  "path", si->path, "exists", si->exists, "graphDriver", "name", "overlay",
-                  "options", "userxattr", "images", (json_int_t)si->images, "layers",
-                  (json_int_t)si->layers, "layersBytes", (json_int_t)si->layers_bytes,
-                  "registriesConf", si->regconf, "registriesConfDropIns", dropins, "containers",
-                  (json_int_t)si->containers, "containersRunning", (json_int_t)si->running,
-                  "volumes", (json_int_t)si->volumes, "runtimeDir", si->runtime);
+                  "path", si->path, "exists", si->exists, "graphDriver", "name", si->driver,
+                  "options", strcmp(si->driver, "overlay") == 0 ? "userxattr" : "allow_other",
+                  "images", (json_int_t)si->images, "layers", (json_int_t)si->layers, "layersBytes",
+                  (json_int_t)si->layers_bytes, "registriesConf", si->regconf,
+                  "registriesConfDropIns", dropins, "containers", (json_int_t)si->containers,
+                  "containersRunning", (json_int_t)si->running, "volumes", (json_int_t)si->volumes,
+                  "runtimeDir", si->runtime);
     if (o == NULL)
         abort();
     return o;
@@ -294,7 +298,8 @@ print_store_text(const struct store_info *si)
     rl_human_size(si->layers_bytes, size, sizeof(size));
     printf("store:\n");
     printf("  path:         %s%s\n", si->path, si->exists ? "" : " (not created yet)");
-    printf("  driver:       overlay (userxattr)\n");
+    printf("  driver:       %s\n",
+           strcmp(si->driver, "overlay") == 0 ? "overlay (userxattr)" : si->driver);
     printf("  images:       %zu\n", si->images);
     printf("  layers:       %zu, %s\n", si->layers, size);
     printf("  containers:   %zu (%zu running)\n", si->containers, si->running);
@@ -374,6 +379,21 @@ cmd_info(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     if (rl_hostinfo_gather(&h, err) < 0)
         return rl_error_wrap(err, "info");
     store_info_gather(g->root, &si);
+    {
+        /* What the first container start chose, else what the checks found; with an
+         * override (RL_ROOTFS_DRIVER), that. */
+        cleanup_free char *path = xasprintf("%s/cache/rootfs-driver", si.path);
+        cleanup_free char *text = NULL;
+        cleanup_error rl_error_t tmp = NULL;
+        const char *env = getenv("RL_ROOTFS_DRIVER");
+        if (env && (strcmp(env, "overlay") == 0 || strcmp(env, "fuse-overlayfs") == 0))
+            si.driver = xstrdup(env);
+        else if (rl_read_file(path, 64, &text, NULL, &tmp) == 0 && text[0])
+            si.driver = xstrndup(text, strcspn(text, "\n"));
+        else
+            si.driver =
+                xstrdup(h->overlay && strcmp(h->overlay, "none") != 0 ? h->overlay : "overlay");
+    }
     full = full_info();
     if (format == FORMAT_JSON) {
         json_t *o =

@@ -20,6 +20,7 @@
 #include "ctrlog.h"
 #include "ctrstore.h"
 #include "fs.h"
+#include "hostcheck.h"
 #include "json.h"
 #include "log.h"
 #include "spec.h"
@@ -274,6 +275,42 @@ make_pipe(int *r, int *w, rl_error_t *err)
     return 0;
 }
 
+/* How rootfs are mounted here: "overlay" (the kernel's, with userxattr) or "fuse-overlayfs"
+ * when the kernel cannot mount an overlay in a user namespace (before Linux 5.11). Tried
+ * once and kept in STORE/cache/rootfs-driver; RL_ROOTFS_DRIVER chooses instead. */
+const char *
+rl_ctr_rootfs_driver(const char *store)
+{
+    static char driver[32];
+    const char *env = getenv("RL_ROOTFS_DRIVER");
+    cleanup_free char *path = xasprintf("%s/cache/rootfs-driver", store);
+    cleanup_free char *text = NULL;
+    cleanup_error rl_error_t tmp = NULL;
+
+    if (env && (strcmp(env, "overlay") == 0 || strcmp(env, "fuse-overlayfs") == 0))
+        return env;
+    if (driver[0])
+        return driver;
+    if (rl_read_file(path, 64, &text, NULL, &tmp) == 0
+        && (strcmp(text, "overlay\n") == 0 || strcmp(text, "fuse-overlayfs\n") == 0)) {
+        snprintf(driver, sizeof(driver), "%.*s", (int)strlen(text) - 1, text);
+        return driver;
+    }
+    rl_error_release(&tmp);
+    snprintf(driver, sizeof(driver), "%s",
+             rl_hostcheck_kernel_overlay(&tmp) == 0 ? "overlay" : "fuse-overlayfs");
+    if (tmp)
+        rl_debug("kernel overlay: %s: using fuse-overlayfs", tmp->msg);
+    rl_error_release(&tmp);
+    {
+        cleanup_free char *dir = xasprintf("%s/cache", store);
+        cleanup_free char *line = xasprintf("%s\n", driver);
+        if (rl_mkdir_p(dir, 0700, &tmp) == 0)
+            (void)rl_write_file_atomic(path, line, strlen(line), 0600, false, &tmp);
+    }
+    return driver;
+}
+
 /* fuse-overlayfs' uidmapping triples for --userns=keep-id with the caller's ID: "on disk as
  * the daemon sees it:shown:size". It runs in the container's namespace, where the store's id
  * k shows as k-1 below ID+1 and the store's 0 as ID; it shows them as k again. */
@@ -356,6 +393,9 @@ prepare_start(struct rl_ctx *c, const char *id, json_t *rec, bool detached, stru
         s->fuse_gidmap = keepid_fuse_map(g);
         s->o.fuse_uidmap = s->fuse_uidmap;
         s->o.fuse_gidmap = s->fuse_gidmap;
+        s->o.fuse = true;
+    } else if (strcmp(rl_ctr_rootfs_driver(c->store), "fuse-overlayfs") == 0) {
+        s->o.fuse = true;
     }
     {
         size_t i;

@@ -42,6 +42,8 @@ int rl_ctr_wait_stopped(struct rl_ctx *c, const char *id, int timeout_ms, rl_err
 int rl_ctr_load_fresh(struct rl_ctx *c, const char *id, json_t **ret, rl_error_t *err);
 /* The overlay mount options of the container's rootfs (for rl_mount_rootfs_overlay): its
  * image's layers (top first) under its own upper dir. Caller frees with rl_strv_free. */
+/* "overlay" or "fuse-overlayfs": how this store's containers get their root filesystem. */
+const char *rl_ctr_rootfs_driver(const char *store);
 int rl_ctr_overlay_options(struct rl_ctx *c, const char *id, json_t *rec, char ***ret,
                            rl_error_t *err);
 

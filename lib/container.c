@@ -581,10 +581,10 @@ child_setup(struct child_args *a, char **ret_exe, bool *exec_failed, rl_error_t 
         /* Nothing mounted here may propagate back to the host. */
         if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
             return rl_make_error(err, errno, "make / a slave mount");
-        if (a->o->fuse_uidmap ? rl_mount_rootfs_fuse(spec->root_path, a->o->overlay,
-                                                     a->o->fuse_uidmap, a->o->fuse_gidmap, err)
-                                    < 0
-                              : rl_mount_rootfs_overlay(spec->root_path, a->o->overlay, err) < 0)
+        if (a->o->fuse ? rl_mount_rootfs_fuse(spec->root_path, a->o->overlay, a->o->fuse_uidmap,
+                                              a->o->fuse_gidmap, err)
+                             < 0
+                       : rl_mount_rootfs_overlay(spec->root_path, a->o->overlay, err) < 0)
             return rl_error_wrap(err, "rootfs");
         if (a->o->copy_up && copy_up(spec->root_path, a->o->copy_up, err) < 0)
             return -1;

@@ -19,7 +19,8 @@ struct rl_container_opts {
     int exec_status;            /* out: 126 or 127 when the exec itself failed */
     /* rl's own containers (rl run): */
     char *const *overlay;    /* mount an overlay with these options on root.path first */
-    const char *fuse_uidmap; /* set: with fuse-overlayfs, showing ids through these maps */
+    bool fuse;               /* with fuse-overlayfs instead of the kernel's overlay */
+    const char *fuse_uidmap; /* and, when set, ids shown through these maps */
     const char *fuse_gidmap;
     const char *user;       /* resolve "name[:group]" in the rootfs' /etc/passwd, /etc/group */
     char *const *group_add; /* extra groups (names or gids) for USER, NULL-terminated */

@@ -723,6 +723,12 @@ check_userns(struct probe *p)
     }
 }
 
+int
+rl_hostcheck_kernel_overlay(rl_error_t *err)
+{
+    return run_probe(probe_overlay, NULL, err);
+}
+
 static void
 check_overlay(struct probe *p)
 {

@@ -63,6 +63,9 @@ struct rl_hostinfo {
 };
 
 int rl_hostinfo_gather(struct rl_hostinfo **ret, rl_error_t *err);
+/* Whether kernel overlay mounts with userxattr work in a user namespace here (a child tries
+ * one); 0 when they do. */
+int rl_hostcheck_kernel_overlay(rl_error_t *err);
 struct rl_hostinfo *rl_hostinfo_free(struct rl_hostinfo *info);
 /* The "host" object of `rl info --format json`, without the checks. */
 json_t *rl_hostinfo_to_json(const struct rl_hostinfo *info);

@@ -581,8 +581,9 @@ rl_mount_rootfs_fuse(const char *root_path, char *const *options, const char *ui
         opts = next;
     }
     {
-        char *next = xasprintf("%s%suidmapping=%s,gidmapping=%s,allow_other", opts ? opts : "",
-                               opts ? "," : "", uidmap, gidmap);
+        char *next = uidmap ? xasprintf("%s%suidmapping=%s,gidmapping=%s,allow_other",
+                                        opts ? opts : "", opts ? "," : "", uidmap, gidmap)
+                            : xasprintf("%s%sallow_other", opts ? opts : "", opts ? "," : "");
         free(opts);
         opts = next;
     }

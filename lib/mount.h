@@ -26,9 +26,9 @@ void rl_mount_flags_release(struct rl_mount_flags *f);
  * "workdir=...", "userxattr", ...) on ROOT_PATH, before rl_mount_prepare() binds it. */
 int rl_mount_rootfs_overlay(const char *root_path, char *const *options, rl_error_t *err);
 
-/* The same with fuse-overlayfs, which shows the files' ids through UIDMAP and GIDMAP
- * (its "uidmapping=" form, "container:host:size" triples joined by ':'). Its daemon stays in
- * the calling process's pid namespace until the namespace ends. */
+/* The same with fuse-overlayfs, which shows the files' ids through UIDMAP and GIDMAP when
+ * they are not NULL (its "uidmapping=" form: "on disk:shown:size" triples joined by ':'). Its
+ * daemon stays in the calling process's pid namespace until the namespace ends. */
 int rl_mount_rootfs_fuse(const char *root_path, char *const *options, const char *uidmap,
                          const char *gidmap, rl_error_t *err);
 
