@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""ptydrive.py INPUT CMD...: run CMD on a new pseudo-terminal, type INPUT into it (after a
-short wait for the program to start; "\\r" ends a line as a terminal's Enter does, "\\003"
+"""ptydrive.py INPUT CMD...: run CMD on a new pseudo-terminal, type INPUT into it (once the
+program has written something and then been quiet for a moment; "\\r" ends a line as a terminal's Enter does, "\\003"
 is Ctrl-C, and "{wait}" pauses for a second), print everything CMD wrote to the terminal,
 and exit with CMD's exit status (124 after 30 s)."""
 import os
@@ -18,7 +18,16 @@ def main():
     out = b""
     start = time.time()
     next_at = 1.0
+    quiet_since = start
+    status = None
     while time.time() - start < 30:
+        if status is None:
+            done, st = os.waitpid(pid, os.WNOHANG)
+            if done:
+                status = st
+                # What it wrote is still to be read; a process it left holding the
+                # terminal must not keep us waiting for the end of the output.
+                start = time.time() - 29.5
         r, _, _ = select.select([fd], [], [], 0.05)
         if r:
             try:
@@ -28,10 +37,21 @@ def main():
             if not data:
                 break
             out += data
-        if pieces and time.time() - start > next_at:
+            # Answer a cursor position query as a terminal does (busybox ash asks at every
+            # prompt and would take typed text for the answer).
+            if b"\x1b[6n" in data:
+                os.write(fd, b"\x1b[24;1R")
+            quiet_since = time.time()
+        # Type the next piece once the program has been quiet for 0.3 s after its last
+        # output (it waits for input), and not before its time.
+        if (pieces and out and time.time() - start > next_at
+                and time.time() - quiet_since > 0.3):
             os.write(fd, pieces.pop(0))
-            next_at += 1.0
-    done, status = os.waitpid(pid, os.WNOHANG)
+            next_at = time.time() - start + 1.0
+    if status is None:
+        done, status = os.waitpid(pid, os.WNOHANG)
+    else:
+        done = pid
     if done == 0:
         os.kill(pid, 9)
         os.waitpid(pid, 0)
