@@ -129,8 +129,8 @@ start_one(struct rl_ctx *c, const char *id, const char *arg, void *data, rl_erro
     "  -i, --interactive  with -a, relay stdin too\n"                              \
     "      --all          start every container that is not running\n"
 
-static int
-cmd_start_impl(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
+int
+cmd_start(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 {
     static const struct option opts[] = {
         { "attach", no_argument, NULL, 'a' },
@@ -261,8 +261,8 @@ stop_quietly(struct rl_ctx *c, const char *id, const char *arg, struct stop_opts
     "  -a, --all           stop every running container\n"                              \
     "  -i, --ignore        no error for containers that do not exist\n"
 
-static int
-cmd_stop_impl(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
+int
+cmd_stop(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 {
     static const struct option opts[] = {
         { "time", required_argument, NULL, 't' }, { "timeout", required_argument, NULL, 't' },
@@ -349,8 +349,8 @@ kill_one(struct rl_ctx *c, const char *id, const char *arg, void *data, rl_error
     "  -s, --signal SIG  the signal, by name or number (default SIGKILL)\n" \
     "  -a, --all         every running container\n"
 
-static int
-cmd_kill_impl(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
+int
+cmd_kill(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 {
     static const struct option opts[] = {
         { "signal", required_argument, NULL, 's' },
@@ -436,8 +436,8 @@ rm_one(struct rl_ctx *c, const char *id, const char *arg, void *data, rl_error_t
     "  -i, --ignore        no error for containers that do not exist\n"           \
     "  -t, --time SECONDS  with -f: stop gracefully first, waiting this long\n"
 
-static int
-cmd_rm_impl(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
+int
+cmd_rm(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 {
     static const struct option opts[] = {
         { "force", no_argument, NULL, 'f' },
@@ -686,8 +686,8 @@ match_filter(const struct ps_filter *f, json_t *rec, json_t *row)
     "      --format FORMAT    json, table, or a Go template ({{.ID}} {{.Names}} ...)\n" \
     "      --noheading        no header line\n"
 
-static int
-cmd_ps_impl(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
+int
+cmd_ps(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 {
     enum { OPT_NOTRUNC = 256, OPT_FORMAT, OPT_NOHEADING, OPT_SIZE, OPT_SORT };
     static const struct option opts[] = {
@@ -953,8 +953,8 @@ wait_one(struct rl_ctx *c, const char *id, const char *arg, void *data, rl_error
     "  --condition STATE  stopped or exited (the default, both the same)\n" \
     "  -i, --ignore       no error for containers that do not exist\n"
 
-static int
-cmd_wait_impl(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
+int
+cmd_wait(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 {
     static const struct option opts[] = {
         { "condition", required_argument, NULL, 'c' },
@@ -1039,8 +1039,8 @@ still_running(void *data)
     "  -t, --timestamps    each line with its time\n"                                       \
     "  -n, --names         each line with the container's name (several containers)\n"
 
-static int
-cmd_logs_impl(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
+int
+cmd_logs(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 {
     enum { OPT_TAIL = 256, OPT_SINCE, OPT_UNTIL };
     static const struct option opts[] = {
@@ -1348,10 +1348,8 @@ inspect_impl(struct rl_globals *g, int argc, char **argv, bool containers_only, 
     "  -w, --workdir DIR        working directory (default: the container's)\n"          \
     "      --privileged         all capabilities\n"
 
-int cmd_exec_impl(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
-
 int
-cmd_exec_impl(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
+cmd_exec(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 {
     enum { OPT_ENV_FILE = 256, OPT_PRIV, OPT_PRESERVE };
     static const struct option opts[] = {
@@ -1532,8 +1530,8 @@ restart_one(struct rl_ctx *c, const char *id, const char *arg, void *data, rl_er
     "  -a, --all           every container\n"                  \
     "      --running       with --all: only running containers\n"
 
-static int
-cmd_restart_impl(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
+int
+cmd_restart(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 {
     static const struct option opts[] = {
         { "time", required_argument, NULL, 't' },
@@ -1576,8 +1574,8 @@ cmd_restart_impl(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     return r;
 }
 
-static int
-cmd_rename_impl(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
+int
+cmd_rename(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 {
     struct rl_ctx c = { 0 };
     cleanup_free char *id = NULL;
@@ -1682,69 +1680,9 @@ container_exists(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 /* ------------------------------------------------------------------ entry points */
 
 int
-cmd_start(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
-{
-    return cmd_start_impl(g, argc, argv, err);
-}
-
-int
-cmd_stop(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
-{
-    return cmd_stop_impl(g, argc, argv, err);
-}
-
-int
-cmd_kill(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
-{
-    return cmd_kill_impl(g, argc, argv, err);
-}
-
-int
-cmd_rm(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
-{
-    return cmd_rm_impl(g, argc, argv, err);
-}
-
-int
-cmd_ps(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
-{
-    return cmd_ps_impl(g, argc, argv, err);
-}
-
-int
-cmd_wait(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
-{
-    return cmd_wait_impl(g, argc, argv, err);
-}
-
-int
-cmd_logs(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
-{
-    return cmd_logs_impl(g, argc, argv, err);
-}
-
-int
 cmd_inspect(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 {
     return inspect_impl(g, argc, argv, false, err);
-}
-
-int
-cmd_exec(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
-{
-    return cmd_exec_impl(g, argc, argv, err);
-}
-
-int
-cmd_restart(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
-{
-    return cmd_restart_impl(g, argc, argv, err);
-}
-
-int
-cmd_rename(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
-{
-    return cmd_rename_impl(g, argc, argv, err);
 }
 
 #define HELP_CONTAINER                                                            \
