@@ -180,6 +180,10 @@ teardown() {
     assert "$(stat -c %u "$d/new")" == "$(id -u)" "a file made inside belongs to the user"
     after=$(du -s --block-size=1 "$RL_ROOT/layers" | cut -f1)
     assert "$after" == "$before" "no copy of the image"
+    run_rl run --rm --userns=keep-id "$IMG_APP" sh -c 'whoami; echo $HOME; grep -c "^root:" /etc/passwd'
+    assert "${lines[0]}" == "$(id -un)" "the user has an entry in the container's passwd"
+    assert "${lines[1]}" == "$HOME" "HOME as on the host"
+    assert "${lines[2]}" == "1" "the image's entries are kept"
     run_rl run --rm --userns=keep-id -u 0 "$IMG_APP" id -u
     assert "$output" == "0" "-u still chooses"
     run_rl 125 run --rm --userns=nosuchmode "$IMG_APP" true

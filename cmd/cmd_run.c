@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/file.h>
@@ -897,6 +898,12 @@ build_mounts(struct rl_ctx *ctx, const struct run_opts *o, const char *udir, jso
                       json_pack("[s, s, s, s]", "bind", "rprivate", "nosuid", "nodev"));
         }
     }
+    if (o->keep_id && !o->user && !user_mounts(o, "/etc/passwd")) {
+        /* The image's /etc/passwd with an entry for the user, made at each start. */
+        cleanup_free char *src = xasprintf("%s/passwd", udir);
+        add_mount(mounts, "/etc/passwd", "bind", src,
+                  json_pack("[s, s, s, s]", "bind", "rprivate", "nosuid", "nodev"));
+    }
     if (o->read_only && o->read_only_tmpfs) {
         static const char *const dirs[] = { "/tmp", "/var/tmp", "/run" };
         for (size_t i = 0; i < RL_ARRAY_SIZE(dirs); i++)
@@ -1100,6 +1107,31 @@ keepid_map(unsigned id)
                      "containerID", (int)id + 1, "hostID", (int)id + 1, "size", 65535 - (int)id);
 }
 
+/* --userns=keep-id as the caller: the container's /etc/passwd gets the caller's entry (name,
+ * ids, home, as on the host) and HOME is that home, as podman does. */
+static int
+keepid_passwd(const struct run_opts *o, json_t *rec, char ***env, rl_error_t *err)
+{
+    struct passwd *pw = getpwuid(o->host_uid);
+    const char *name = pw ? pw->pw_name : "user";
+    const char *home = pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : "/";
+    cleanup_free char *entry = xasprintf("%s:*:%u:%u:%s:%s:/bin/sh", name, (unsigned)o->host_uid,
+                                         (unsigned)o->host_gid, name, home);
+    cleanup_free char *h = xasprintf("HOME=%s", home);
+
+    bool own_home = false;
+
+    (void)err;
+    json_object_set_new(json_object_get(rec, "rl"), "PasswdEntry", json_string(entry));
+    /* HOME from -e or --env-file stays; the image's gives way. */
+    for (size_t i = 0; o->env_args && o->env_args[i]; i++)
+        own_home |=
+            strcmp(o->env_args[i], "HOME") == 0 || rl_str_has_prefix(o->env_args[i], "HOME=");
+    if (!own_home && !o->env_files)
+        rl_env_set(env, h);
+    return 0;
+}
+
 /* The OCI config of a new container; REC gets podman's Config/HostConfig/Mounts. */
 static int
 build_spec(struct rl_ctx *ctx, struct run_opts *o, const struct image *im, const char *id,
@@ -1131,6 +1163,8 @@ build_spec(struct rl_ctx *ctx, struct run_opts *o, const struct image *im, const
         hostname = xstrdup(o->hostname);
     }
     if (process_args(o, icfg, &args, err) < 0 || process_env(o, icfg, hostname, &env, err) < 0)
+        goto fail;
+    if (o->keep_id && !o->user && keepid_passwd(o, rec, &env, err) < 0)
         goto fail;
     if (!workdir) {
         workdir = json_string_value(json_object_get(icfg, "WorkingDir"));

@@ -230,6 +230,7 @@ struct starting {
     char **group_add;
     char *fuse_uidmap, *fuse_gidmap;
     char *seccomp_cache;
+    char *passwd_file;
     char *dir;
     struct rl_container_opts o;
     int stdio[3];
@@ -249,6 +250,7 @@ starting_release(struct starting *s)
     free(s->fuse_uidmap);
     free(s->fuse_gidmap);
     free(s->seccomp_cache);
+    free(s->passwd_file);
     free(s->dir);
     for (int i = 0; i < 3; i++)
         if (s->stdio[i] > 2)
@@ -383,6 +385,11 @@ prepare_start(struct rl_ctx *c, const char *id, json_t *rec, bool detached, stru
     s->seccomp_cache = xasprintf("%s/cache/seccomp", c->store);
     s->o.seccomp_cache = s->seccomp_cache;
     s->o.create_cwd = json_is_true(json_object_get(rl, "CreateWorkdir"));
+    s->o.passwd_entry = json_string_value(json_object_get(rl, "PasswdEntry"));
+    if (s->o.passwd_entry) {
+        s->passwd_file = xasprintf("%s/userdata/passwd", s->dir);
+        s->o.passwd_file = s->passwd_file;
+    }
     if (json_is_true(json_object_get(rl, "KeepId"))) {
         /* The container's namespace shifts ids below the caller's by one (keepid_map in
          * cmd_run.c); fuse-overlayfs shifts them back, so that the image's files keep their

@@ -525,6 +525,46 @@ set_stdio(const int *fds, rl_error_t *err)
     return 0;
 }
 
+/* The rootfs' /etc/passwd with O->passwd_entry added when its uid has no line, into
+ * O->passwd_file (which the config binds on /etc/passwd). */
+static int
+write_passwd(const char *root_path, const struct rl_container_opts *o, rl_error_t *err)
+{
+    cleanup_close int rootfd = open(root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    cleanup_close int fd = -1;
+    cleanup_free char *text = NULL;
+    cleanup_free char *out = NULL;
+    cleanup_free char *uid_field = NULL;
+    const char *colon = strchr(o->passwd_entry, ':');
+    size_t len = 0;
+    bool present = false;
+
+    if (rootfd < 0)
+        return rl_make_error(err, errno, "open the rootfs '%s'", root_path);
+    fd = rl_safe_openat(rootfd, "/etc/passwd", O_RDONLY, 0, NULL);
+    if (fd >= 0 && rl_read_all_fd(fd, 4 << 20, &text, &len, err) < 0)
+        return rl_error_wrap(err, "read the image's /etc/passwd");
+    /* "name:pw:UID:" -> ":UID:" as the third field of a line. */
+    colon = colon ? strchr(colon + 1, ':') : NULL;
+    if (colon) {
+        const char *end = strchr(colon + 1, ':');
+        uid_field = end ? xstrndup(colon, (size_t)(end - colon + 1)) : NULL;
+    }
+    for (char *line = text, *next; uid_field && line && *line; line = next) {
+        char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        next = strchr(line, '\n');
+        if (next)
+            next++;
+        if (c2 && strncmp(c2, uid_field, strlen(uid_field)) == 0)
+            present = true;
+    }
+    out = xasprintf("%s%s%s\n", text ? text : "", len && text[len - 1] != '\n' ? "\n" : "",
+                    present ? "" : o->passwd_entry);
+    if (present)
+        out[strlen(out) - 1] = '\0';
+    return rl_write_file_atomic(o->passwd_file, out, strlen(out), 0644, false, err);
+}
+
 /* A volume that is still empty gets what the image has at its mount point. */
 static int
 copy_up(const char *root_path, char *const *pairs, rl_error_t *err)
@@ -587,6 +627,8 @@ child_setup(struct child_args *a, char **ret_exe, bool *exec_failed, rl_error_t 
                        : rl_mount_rootfs_overlay(spec->root_path, a->o->overlay, err) < 0)
             return rl_error_wrap(err, "rootfs");
         if (a->o->copy_up && copy_up(spec->root_path, a->o->copy_up, err) < 0)
+            return -1;
+        if (a->o->passwd_entry && write_passwd(spec->root_path, a->o, err) < 0)
             return -1;
     }
     rootfd = rl_mount_prepare(spec, err);

@@ -22,7 +22,11 @@ struct rl_container_opts {
     bool fuse;               /* with fuse-overlayfs instead of the kernel's overlay */
     const char *fuse_uidmap; /* and, when set, ids shown through these maps */
     const char *fuse_gidmap;
-    const char *user;       /* resolve "name[:group]" in the rootfs' /etc/passwd, /etc/group */
+    const char *user; /* resolve "name[:group]" in the rootfs' /etc/passwd, /etc/group */
+    /* Write PASSWD_FILE (bound on /etc/passwd by the config) as the rootfs' /etc/passwd plus
+     * PASSWD_ENTRY, unless its uid is there already. */
+    const char *passwd_entry;
+    const char *passwd_file;
     char *const *group_add; /* extra groups (names or gids) for USER, NULL-terminated */
     bool init;              /* a built-in init is pid 1: it reaps and forwards signals */
     bool create_cwd;        /* a missing process.cwd is created (the image's WORKDIR) */
