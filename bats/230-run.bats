@@ -83,6 +83,8 @@ teardown() {
     run_rl 125 run --rm --stop-signal NOSUCH "$IMG_BUSYBOX" true
     run_rl 125 run --rm --network bogus "$IMG_BUSYBOX" true
     run_rl 125 run --rm --nosuchflag "$IMG_BUSYBOX" true
+    run_rl 125 run --rm=maybe "$IMG_BUSYBOX" true
+    assert "$output" =~ "--rm: 'maybe' is not a boolean"
     run_rl 125 run --rm
     assert "$output" =~ "missing image"
     run_rl 125 run --rm -p abc "$IMG_BUSYBOX" true
@@ -205,7 +207,7 @@ teardown() {
 @test "run: --init reaps zombies and forwards signals; without it the command is pid 1" {
     run_rl run --rm "$IMG_BUSYBOX" sh -c 'echo $$'
     assert "$output" == "1"
-    run_rl run --rm --init "$IMG_BUSYBOX" sh -c 'echo $$; cat /proc/1/comm'
+    run_rl run --rm=1 --init=true "$IMG_BUSYBOX" sh -c 'echo $$; cat /proc/1/comm'
     assert "${lines[0]}" == "2" "the command is pid 2 under --init"
     assert "${lines[1]}" == "rl-init"
     # An orphan that exits is reaped by init: no zombie stays.

@@ -126,8 +126,8 @@ rl_cmd_bad_option(const char *verb, int argc, char **argv, rl_error_t *err)
                          verb, arg, verb);
 }
 
-static int
-parse_bool(const char *opt, const char *v, bool *ret, rl_error_t *err)
+int
+rl_cmd_parse_bool(const char *opt, const char *v, bool *ret, rl_error_t *err)
 {
     if (v == NULL || strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
         *ret = true;
@@ -230,7 +230,7 @@ cmd_pull(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
             variant = optarg;
             break;
         case OPT_TLS:
-            if (parse_bool("--tls-verify", optarg, &b, err) < 0)
+            if (rl_cmd_parse_bool("--tls-verify", optarg, &b, err) < 0)
                 return -1;
             po.registry.tls_verify = b;
             break;
@@ -1413,7 +1413,7 @@ cmd_history(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
             human = true;
             break;
         case OPT_HUMAN:
-            if (parse_bool("--human", optarg, &human, err) < 0)
+            if (rl_cmd_parse_bool("--human", optarg, &human, err) < 0)
                 return -1;
             break;
         case 'q':
@@ -1681,7 +1681,7 @@ cmd_login(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
             authfile = optarg;
             break;
         case OPT_TLS:
-            if (parse_bool("--tls-verify", optarg, &b, err) < 0)
+            if (rl_cmd_parse_bool("--tls-verify", optarg, &b, err) < 0)
                 return -1;
             ro.tls_verify = b;
             break;

@@ -124,18 +124,6 @@ run_opts_release(struct run_opts *o)
     json_decref(o->annotations);
 }
 
-static int
-parse_bool_opt(const char *opt, const char *v, bool *ret, rl_error_t *err)
-{
-    if (v == NULL || strcmp(v, "true") == 0)
-        *ret = true;
-    else if (strcmp(v, "false") == 0)
-        *ret = false;
-    else
-        return rl_make_error(err, 0, "%s: '%s' is not a boolean: use true or false", opt, v);
-    return 0;
-}
-
 static void
 add_vol(struct run_opts *o, struct rl_vol *v)
 {
@@ -272,21 +260,21 @@ parse_run_opts(const char *verb, int argc, char **argv, struct run_opts *o, rl_e
     while ((c = getopt_long(argc, argv, "+itde:w:u:h:v:l:qp:", opts, NULL)) != -1) {
         switch (c) {
         case 'i':
-            if (parse_bool_opt("--interactive", optarg, &o->interactive, err) < 0)
+            if (rl_cmd_parse_bool("--interactive", optarg, &o->interactive, err) < 0)
                 return -1;
             break;
         case 't':
-            if (parse_bool_opt("--tty", optarg, &o->tty, err) < 0)
+            if (rl_cmd_parse_bool("--tty", optarg, &o->tty, err) < 0)
                 return -1;
             break;
         case 'd':
             if (!is_run)
                 return rl_cmd_bad_option(verb, argc, argv, err);
-            if (parse_bool_opt("--detach", optarg, &o->detach, err) < 0)
+            if (rl_cmd_parse_bool("--detach", optarg, &o->detach, err) < 0)
                 return -1;
             break;
         case OPT_RM:
-            if (parse_bool_opt("--rm", optarg, &o->rm, err) < 0)
+            if (rl_cmd_parse_bool("--rm", optarg, &o->rm, err) < 0)
                 return -1;
             break;
         case OPT_NAME:
@@ -343,15 +331,15 @@ parse_run_opts(const char *verb, int argc, char **argv, struct run_opts *o, rl_e
             break;
         }
         case OPT_READ_ONLY:
-            if (parse_bool_opt("--read-only", optarg, &o->read_only, err) < 0)
+            if (rl_cmd_parse_bool("--read-only", optarg, &o->read_only, err) < 0)
                 return -1;
             break;
         case OPT_READ_ONLY_TMPFS:
-            if (parse_bool_opt("--read-only-tmpfs", optarg, &o->read_only_tmpfs, err) < 0)
+            if (rl_cmd_parse_bool("--read-only-tmpfs", optarg, &o->read_only_tmpfs, err) < 0)
                 return -1;
             break;
         case OPT_INIT:
-            if (parse_bool_opt("--init", optarg, &o->init, err) < 0)
+            if (rl_cmd_parse_bool("--init", optarg, &o->init, err) < 0)
                 return -1;
             break;
         case OPT_USERNS:
@@ -372,7 +360,7 @@ parse_run_opts(const char *verb, int argc, char **argv, struct run_opts *o, rl_e
                 return rl_error_wrap(err, "--cap-drop");
             break;
         case OPT_PRIVILEGED:
-            if (parse_bool_opt("--privileged", optarg, &o->privileged, err) < 0)
+            if (rl_cmd_parse_bool("--privileged", optarg, &o->privileged, err) < 0)
                 return -1;
             break;
         case OPT_SECURITY_OPT:
@@ -444,7 +432,7 @@ parse_run_opts(const char *verb, int argc, char **argv, struct run_opts *o, rl_e
             o->pull_opts.platform = optarg;
             break;
         case OPT_TLS:
-            if (parse_bool_opt("--tls-verify", optarg, &b, err) < 0)
+            if (rl_cmd_parse_bool("--tls-verify", optarg, &b, err) < 0)
                 return -1;
             o->pull_opts.registry.tls_verify = b;
             break;
@@ -458,14 +446,14 @@ parse_run_opts(const char *verb, int argc, char **argv, struct run_opts *o, rl_e
             o->pull_opts.registry.cert_dir = optarg;
             break;
         case OPT_NO_HOSTS:
-            if (parse_bool_opt("--no-hosts", optarg, &o->no_hosts, err) < 0)
+            if (rl_cmd_parse_bool("--no-hosts", optarg, &o->no_hosts, err) < 0)
                 return -1;
             break;
         case OPT_CIDFILE:
             o->cidfile = optarg;
             break;
         case OPT_REPLACE:
-            if (parse_bool_opt("--replace", optarg, &o->replace, err) < 0)
+            if (rl_cmd_parse_bool("--replace", optarg, &o->replace, err) < 0)
                 return -1;
             break;
         case OPT_LOG_DRIVER:
@@ -496,7 +484,7 @@ parse_run_opts(const char *verb, int argc, char **argv, struct run_opts *o, rl_e
                 return rl_error_wrap(err, "--shm-size");
             break;
         case OPT_SIG_PROXY:
-            if (parse_bool_opt("--sig-proxy", optarg, &b, err) < 0)
+            if (rl_cmd_parse_bool("--sig-proxy", optarg, &b, err) < 0)
                 return -1;
             break;
         case OPT_HELP:

@@ -96,6 +96,9 @@ char *rl_full_path(void);
 /* Replace this process with rl-full given rl_main_argv. Returns only on failure. */
 int rl_exec_full(rl_error_t *err);
 
+/* --opt[=BOOL]: no value, "true" or "1" is true; "false" or "0" false; else an error. */
+int rl_cmd_parse_bool(const char *opt, const char *v, bool *ret, rl_error_t *err);
+
 /* "VERB: unknown option or missing value 'ARG' (see 'rl VERB --help')", for getopt's '?'. */
 int rl_cmd_bad_option(const char *verb, int argc, char **argv, rl_error_t *err);
 
