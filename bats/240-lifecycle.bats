@@ -234,6 +234,26 @@ status_of() {
     run_rl rm -i nosuch
 }
 
+@test "--all: stop and kill act on running containers, restart --all --running only on them" {
+    run_rl run -d --name a1 "$IMG_BUSYBOX" sleep 100
+    run_rl run -d --name a2 "$IMG_BUSYBOX" sleep 100
+    run_rl create --name a3 "$IMG_BUSYBOX" true
+    run_rl stop -a -t 0
+    assert "${#lines[@]}" -eq 2 "two running containers stopped"
+    run_rl ps -q
+    assert "$output" == ""
+    run_rl start a1
+    run_rl restart --all --running -t 0
+    assert "$output" == "$("$RL" --root "$RL_ROOT" inspect --format '{{.Id}}' a1 3>&-)" "only the running one"
+    assert "$(status_of a3)" == "created" "a created container stays created"
+    run_rl kill -a
+    assert "${#lines[@]}" -eq 1
+    run_rl 125 restart --running a1
+    assert "$output" =~ "--running goes with --all"
+    run_rl 125 stop -t soon a1
+    assert "$output" =~ "stop: --time: 'soon' is not a number of seconds"
+}
+
 @test "rmi of an image that containers use: refused, or -f removes them; prune keeps it" {
     run_rl create --name uses "$IMG_BUSYBOX" true
     run_rl 2 rmi "$IMG_BUSYBOX"

@@ -40,17 +40,38 @@ rec_name(json_t *rec)
 typedef int (*each_fn)(struct rl_ctx *c, const char *id, const char *arg, void *data,
                        rl_error_t *err);
 
+/* --time SECONDS of stop, rm and restart. */
 static int
-for_each(struct rl_ctx *c, int argc, char **argv, bool all, each_fn fn, void *data, rl_error_t *err)
+parse_seconds(const char *verb, const char *arg, int *ret, rl_error_t *err)
+{
+    long long v;
+
+    if (!rl_parse_ll(arg, 0, 1000000000, &v))
+        return rl_make_error(err, 0, "%s: --time: '%s' is not a number of seconds", verb, arg);
+    *ret = (int)v;
+    return 0;
+}
+
+/* Which containers a verb acts on: those named, every one (--all), or every running one. */
+enum which { NAMED, ALL, RUNNING };
+
+static int
+for_each(struct rl_ctx *c, int argc, char **argv, enum which which, each_fn fn, void *data,
+         rl_error_t *err)
 {
     cleanup_strv char **ids = NULL;
     int failed = 0;
 
-    if (all) {
+    if (which != NAMED) {
         if (rl_ctr_list(c->store, &ids, err) < 0)
             return -1;
         for (size_t i = 0; ids[i]; i++) {
             cleanup_error rl_error_t e = NULL;
+            if (which == RUNNING) {
+                cleanup_json json_t *rec = NULL;
+                if (rl_ctr_load_fresh(c, ids[i], &rec, &e) < 0 || !rl_ctr_is_running(rec))
+                    continue; /* gone meanwhile, or not running */
+            }
             if (fn(c, ids[i], ids[i], data, &e) < 0) {
                 if (failed++)
                     rl_error_warn_and_release(err);
@@ -169,7 +190,7 @@ cmd_start(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
         return rl_make_error(err, 0, "start: --attach takes one container");
     if (rl_ctx_init(g, true, &c, err) < 0)
         return -1;
-    r = for_each(&c, argc - optind, argv + optind, all, start_one, &so, err);
+    r = for_each(&c, argc - optind, argv + optind, all ? ALL : NAMED, start_one, &so, err);
     rl_ctx_release(&c);
     return r;
 }
@@ -272,17 +293,14 @@ cmd_stop(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     struct stop_opts so = { .timeout = -1 };
     struct rl_ctx c = { 0 };
     bool all = false;
-    long long v;
     int ch, r;
 
     opterr = 0;
     while ((ch = getopt_long(argc, argv, "t:aih", opts, NULL)) != -1) {
         switch (ch) {
         case 't':
-            if (!rl_parse_ll(optarg, 0, 1000000000, &v))
-                return rl_make_error(err, 0, "stop: --time: '%s' is not a number of seconds",
-                                     optarg);
-            so.timeout = (int)v;
+            if (parse_seconds("stop", optarg, &so.timeout, err) < 0)
+                return -1;
             break;
         case 'a':
             all = true;
@@ -314,19 +332,7 @@ cmd_stop(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
         rl_ctx_release(&c);
         return 0;
     }
-    if (all) {
-        cleanup_strv char **ids = NULL;
-        r = rl_ctr_list(c.store, &ids, err);
-        for (size_t i = 0; r == 0 && ids[i]; i++) {
-            cleanup_json json_t *rec = NULL;
-            cleanup_error rl_error_t tmp = NULL;
-            if (rl_ctr_load_fresh(&c, ids[i], &rec, &tmp) < 0 || !rl_ctr_is_running(rec))
-                continue;
-            r = stop_one(&c, ids[i], ids[i], &so, err);
-        }
-    } else {
-        r = for_each(&c, argc - optind, argv + optind, false, stop_one, &so, err);
-    }
+    r = for_each(&c, argc - optind, argv + optind, all ? RUNNING : NAMED, stop_one, &so, err);
     rl_ctx_release(&c);
     return r;
 }
@@ -383,19 +389,7 @@ cmd_kill(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     }
     if (need_args("kill", argc - optind, all, err) < 0 || rl_ctx_init(g, false, &c, err) < 0)
         return -1;
-    if (all) {
-        cleanup_strv char **ids = NULL;
-        r = rl_ctr_list(c.store, &ids, err);
-        for (size_t i = 0; r == 0 && ids[i]; i++) {
-            cleanup_json json_t *rec = NULL;
-            cleanup_error rl_error_t tmp = NULL;
-            if (rl_ctr_load_fresh(&c, ids[i], &rec, &tmp) < 0 || !rl_ctr_is_running(rec))
-                continue;
-            r = kill_one(&c, ids[i], ids[i], &so, err);
-        }
-    } else {
-        r = for_each(&c, argc - optind, argv + optind, false, kill_one, &so, err);
-    }
+    r = for_each(&c, argc - optind, argv + optind, all ? RUNNING : NAMED, kill_one, &so, err);
     rl_ctx_release(&c);
     return r;
 }
@@ -451,7 +445,6 @@ cmd_rm(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     struct rm_opts ro = { .timeout = 0 };
     struct rl_ctx c = { 0 };
     bool all = false;
-    long long v;
     int ch, r = 0;
 
     opterr = 0;
@@ -470,9 +463,8 @@ cmd_rm(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
             ro.ignore = true;
             break;
         case 't':
-            if (!rl_parse_ll(optarg, 0, 1000000000, &v))
-                return rl_make_error(err, 0, "rm: --time: '%s' is not a number of seconds", optarg);
-            ro.timeout = (int)v;
+            if (parse_seconds("rm", optarg, &ro.timeout, err) < 0)
+                return -1;
             break;
         case 'h':
             fputs(HELP_RM, stdout);
@@ -492,7 +484,7 @@ cmd_rm(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
             r = rm_one(&c, id, argv[i], &ro, err);
         }
     } else {
-        r = for_each(&c, argc - optind, argv + optind, all, rm_one, &ro, err);
+        r = for_each(&c, argc - optind, argv + optind, all ? ALL : NAMED, rm_one, &ro, err);
     }
     rl_ctx_release(&c);
     /* podman's statuses: 1 for no such container, 2 for one that is running. */
@@ -1542,23 +1534,21 @@ cmd_restart(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     };
     struct stop_opts so = { .timeout = -1 };
     struct rl_ctx c = { 0 };
-    bool all = false;
-    long long v;
+    bool all = false, running = false;
     int ch, r;
 
     opterr = 0;
     while ((ch = getopt_long(argc, argv, "t:ah", opts, NULL)) != -1) {
         switch (ch) {
         case 't':
-            if (!rl_parse_ll(optarg, 0, 1000000000, &v))
-                return rl_make_error(err, 0, "restart: --time: '%s' is not a number of seconds",
-                                     optarg);
-            so.timeout = (int)v;
+            if (parse_seconds("restart", optarg, &so.timeout, err) < 0)
+                return -1;
             break;
         case 'a':
             all = true;
             break;
         case 'r':
+            running = true;
             break;
         case 'h':
             fputs(HELP_RESTART, stdout);
@@ -1569,7 +1559,13 @@ cmd_restart(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     }
     if (need_args("restart", argc - optind, all, err) < 0 || rl_ctx_init(g, true, &c, err) < 0)
         return -1;
-    r = for_each(&c, argc - optind, argv + optind, all, restart_one, &so, err);
+    if (running && !all)
+        return rl_make_error(err, 0, "restart: --running goes with --all");
+    r = for_each(&c, argc - optind, argv + optind,
+                 !all      ? NAMED
+                 : running ? RUNNING
+                           : ALL,
+                 restart_one, &so, err);
     rl_ctx_release(&c);
     return r;
 }
