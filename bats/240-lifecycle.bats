@@ -232,6 +232,11 @@ status_of() {
     run_rl 1 rm nosuch
     assert "$output" =~ 'no container with name or ID "nosuch" found: no such container$'
     run_rl rm -i nosuch
+    run_rl 125 container
+    assert "$output" =~ "container: missing command"
+    run_rl 125 container bogus
+    assert "$output" =~ "container: unknown command 'bogus'"
+    run_rl container ls -a -q
 }
 
 @test "--all: stop and kill act on running containers, restart --all --running only on them" {

@@ -1688,13 +1688,16 @@ cmd_inspect(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     "  create, run, start, stop, kill, restart, rm, ps (ls, list), wait, logs,\n" \
     "  inspect, exec, top, cp, export, rename, prune, exists\n"
 
+static int
+container_inspect(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
+{
+    return inspect_impl(g, argc, argv, true, err);
+}
+
 int
 cmd_container(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 {
-    static const struct {
-        const char *name;
-        int (*fn)(struct rl_globals *, int, char **, rl_error_t *);
-    } subs[] = {
+    static const struct rl_subcommand subs[] = {
         { "create", cmd_create },
         { "run", cmd_run },
         { "start", cmd_start },
@@ -1715,18 +1718,8 @@ cmd_container(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
         { "top", cmd_top },
         { "cp", cmd_cp },
         { "export", cmd_export },
+        { "inspect", container_inspect },
+        { NULL, NULL },
     };
-
-    if (argc < 2 || rl_is_help(argv[1])) {
-        fputs(HELP_CONTAINER, stdout);
-        return argc < 2 ? rl_make_error(err, 0, "container: missing command") : 0;
-    }
-    optind = 0;
-    if (strcmp(argv[1], "inspect") == 0)
-        return inspect_impl(g, argc - 1, argv + 1, true, err);
-    for (size_t i = 0; i < RL_ARRAY_SIZE(subs); i++)
-        if (strcmp(argv[1], subs[i].name) == 0)
-            return subs[i].fn(g, argc - 1, argv + 1, err);
-    return rl_make_error(err, 0, "container: unknown command '%s' (see 'rl container --help')",
-                         argv[1]);
+    return rl_cmd_dispatch(g, "container", HELP_CONTAINER, subs, argc, argv, err);
 }

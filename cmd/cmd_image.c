@@ -1535,33 +1535,14 @@ fail:
 int
 cmd_image(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 {
-    const char *sub;
-
-    if (argc < 2 || rl_is_help(argv[1])) {
-        fputs(HELP_IMAGE, argc < 2 ? stderr : stdout);
-        return argc < 2 ? rl_make_error(err, 0, "image: missing command") : 0;
-    }
-    sub = argv[1];
-    argc--;
-    argv++;
-    optind = 0;
-    if (strcmp(sub, "inspect") == 0)
-        return image_inspect(g, argc, argv, err);
-    if (strcmp(sub, "ls") == 0 || strcmp(sub, "list") == 0)
-        return cmd_images(g, argc, argv, err);
-    if (strcmp(sub, "rm") == 0)
-        return cmd_rmi(g, argc, argv, err);
-    if (strcmp(sub, "pull") == 0)
-        return cmd_pull(g, argc, argv, err);
-    if (strcmp(sub, "tag") == 0)
-        return cmd_tag(g, argc, argv, err);
-    if (strcmp(sub, "prune") == 0)
-        return image_prune(g, argc, argv, err);
-    if (strcmp(sub, "history") == 0)
-        return cmd_history(g, argc, argv, err);
-    if (strcmp(sub, "exists") == 0)
-        return image_exists(g, argc, argv, err);
-    return rl_make_error(err, 0, "image: unknown command '%s' (see 'rl image --help')", sub);
+    static const struct rl_subcommand subs[] = {
+        { "inspect", image_inspect }, { "ls", cmd_images },
+        { "list", cmd_images },       { "rm", cmd_rmi },
+        { "pull", cmd_pull },         { "tag", cmd_tag },
+        { "prune", image_prune },     { "history", cmd_history },
+        { "exists", image_exists },   { NULL, NULL },
+    };
+    return rl_cmd_dispatch(g, "image", HELP_IMAGE, subs, argc, argv, err);
 }
 
 /* `rl inspect --type image`: cmd_ctr.c's inspect hands images here. */

@@ -973,27 +973,10 @@ volume_exists(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 int
 cmd_volume(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 {
-    const char *sub;
-
-    if (argc < 2 || rl_is_help(argv[1])) {
-        fputs(HELP_VOLUME, argc < 2 ? stderr : stdout);
-        return argc < 2 ? rl_make_error(err, 0, "volume: missing command") : 0;
-    }
-    sub = argv[1];
-    argc--;
-    argv++;
-    optind = 0;
-    if (strcmp(sub, "create") == 0)
-        return volume_create(g, argc, argv, err);
-    if (strcmp(sub, "ls") == 0 || strcmp(sub, "list") == 0)
-        return volume_ls(g, argc, argv, err);
-    if (strcmp(sub, "inspect") == 0)
-        return volume_inspect(g, argc, argv, err);
-    if (strcmp(sub, "rm") == 0 || strcmp(sub, "remove") == 0)
-        return volume_rm(g, argc, argv, err);
-    if (strcmp(sub, "prune") == 0)
-        return volume_prune(g, argc, argv, err);
-    if (strcmp(sub, "exists") == 0)
-        return volume_exists(g, argc, argv, err);
-    return rl_make_error(err, 0, "volume: unknown command '%s' (see 'rl volume --help')", sub);
+    static const struct rl_subcommand subs[] = {
+        { "create", volume_create },   { "ls", volume_ls },         { "list", volume_ls },
+        { "inspect", volume_inspect }, { "rm", volume_rm },         { "remove", volume_rm },
+        { "prune", volume_prune },     { "exists", volume_exists }, { NULL, NULL },
+    };
+    return rl_cmd_dispatch(g, "volume", HELP_VOLUME, subs, argc, argv, err);
 }

@@ -106,6 +106,22 @@ find_command(const char *name)
     return NULL;
 }
 
+int
+rl_cmd_dispatch(struct rl_globals *g, const char *verb, const char *help,
+                const struct rl_subcommand *subs, int argc, char **argv, rl_error_t *err)
+{
+    if (argc < 2 || rl_is_help(argv[1])) {
+        fputs(help, argc < 2 ? stderr : stdout);
+        return argc < 2 ? rl_make_error(err, 0, "%s: missing command", verb) : 0;
+    }
+    optind = 0;
+    for (const struct rl_subcommand *s = subs; s->name; s++)
+        if (strcmp(argv[1], s->name) == 0)
+            return s->fn(g, argc - 1, argv + 1, err);
+    return rl_make_error(err, 0, "%s: unknown command '%s' (see 'rl %s --help')", verb, argv[1],
+                         verb);
+}
+
 static int
 cmd_help(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 {

@@ -96,6 +96,15 @@ char *rl_full_path(void);
 /* Replace this process with rl-full given rl_main_argv. Returns only on failure. */
 int rl_exec_full(rl_error_t *err);
 
+/* A verb of subcommands (rl image, rl volume, rl container): SUBS ends with {NULL, NULL}.
+ * Without a subcommand, HELP goes to stderr and it is an error; with --help, to stdout. */
+struct rl_subcommand {
+    const char *name;
+    int (*fn)(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
+};
+int rl_cmd_dispatch(struct rl_globals *g, const char *verb, const char *help,
+                    const struct rl_subcommand *subs, int argc, char **argv, rl_error_t *err);
+
 /* --opt[=BOOL]: no value, "true" or "1" is true; "false" or "0" false; else an error. */
 int rl_cmd_parse_bool(const char *opt, const char *v, bool *ret, rl_error_t *err);
 
