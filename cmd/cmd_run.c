@@ -2,8 +2,11 @@
  * config; run then starts it (cmd/ctr.c). */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <pwd.h>
 #include <signal.h>
 #include <string.h>
@@ -22,6 +25,8 @@
 #include "json.h"
 #include "log.h"
 #include "manifest.h"
+#include "net.h"
+#include "netopts.h"
 #include "opts.h"
 #include "pull.h"
 #include "ref.h"
@@ -63,7 +68,15 @@
     "      --annotation KEY=VAL   an OCI annotation\n"                                          \
     "      --pull POLICY          missing (default), always, never or newer\n"                  \
     "  -q, --quiet                no pull progress\n"                                           \
-    "      --network MODE         none (default until the user-mode network) or host\n"         \
+    "      --network MODE         slirp[:OPTS] (default: the user-mode network), none, host\n"  \
+    "                             or ns:PATH; OPTS: mtu=N, allow_host_loopback=BOOL,\n"         \
+    "                             enable_ipv6=BOOL, cidr=NET/N, dns_forward=ADDR[:PORT],\n"     \
+    "                             port_handler=rootlesskit|slirp4netns\n"                       \
+    "  -p, --publish [[IP:][HPORT]:]PORT[/PROTO]   publish a container port (tcp or udp)\n"     \
+    "  -P, --publish-all          publish the image's exposed ports on random host ports\n"     \
+    "      --expose PORT[/PROTO]  expose a port (for -P)\n"                                     \
+    "      --dns ADDR, --dns-search DOMAIN, --dns-option OPT   the container's resolv.conf\n"   \
+    "      --add-host NAME:IP     an /etc/hosts entry (IP host-gateway: the host)\n"            \
     "      --no-hosts, --cidfile FILE, --replace, --log-driver k8s-file|none\n"                 \
     "      --platform, --tls-verify, --creds, --authfile, --cert-dir   as for rl pull\n"        \
     "      --umask MASK, --oom-score-adj N, --shm-size SIZE\n"
@@ -88,6 +101,7 @@ struct run_opts {
     gid_t host_gid;
     const char *name, *workdir, *user, *entrypoint, *hostname, *pull, *network, *stop_signal;
     const char *cidfile, *log_driver, *umask;
+    const char *network_arg; /* --network as given */
     int stop_timeout;
     bool has_oom_score_adj;
     int oom_score_adj;
@@ -103,7 +117,12 @@ struct run_opts {
     struct rl_secopts sec;
     json_t *labels, *annotations;
     struct rl_pull_opts pull_opts;
-    char **argv; /* IMAGE [CMD...] */
+    struct rl_net_opts net;
+    struct rl_port_map *ports;
+    size_t n_ports;
+    bool publish_all;
+    char **expose, **dns, **dns_search, **dns_opts, **add_hosts; /* add_hosts: "NAME\tIP" */
+    char **argv;                                                 /* IMAGE [CMD...] */
     int argc;
 };
 
@@ -122,6 +141,13 @@ run_opts_release(struct run_opts *o)
     rl_secopts_release(&o->sec);
     json_decref(o->labels);
     json_decref(o->annotations);
+    rl_net_opts_release(&o->net);
+    free(o->ports);
+    rl_strv_free(o->expose);
+    rl_strv_free(o->dns);
+    rl_strv_free(o->dns_search);
+    rl_strv_free(o->dns_opts);
+    rl_strv_free(o->add_hosts);
 }
 
 static void
@@ -187,6 +213,11 @@ parse_run_opts(const char *verb, int argc, char **argv, struct run_opts *o, rl_e
         OPT_OOM,
         OPT_SHM,
         OPT_PUBLISH,
+        OPT_EXPOSE,
+        OPT_DNS,
+        OPT_DNS_SEARCH,
+        OPT_DNS_OPTION,
+        OPT_ADD_HOST,
         OPT_SIG_PROXY,
         OPT_HELP,
     };
@@ -238,6 +269,13 @@ parse_run_opts(const char *verb, int argc, char **argv, struct run_opts *o, rl_e
         { "oom-score-adj", required_argument, NULL, OPT_OOM },
         { "shm-size", required_argument, NULL, OPT_SHM },
         { "publish", required_argument, NULL, 'p' },
+        { "publish-all", optional_argument, NULL, 'P' },
+        { "expose", required_argument, NULL, OPT_EXPOSE },
+        { "dns", required_argument, NULL, OPT_DNS },
+        { "dns-search", required_argument, NULL, OPT_DNS_SEARCH },
+        { "dns-option", required_argument, NULL, OPT_DNS_OPTION },
+        { "dns-opt", required_argument, NULL, OPT_DNS_OPTION },
+        { "add-host", required_argument, NULL, OPT_ADD_HOST },
         { "sig-proxy", optional_argument, NULL, OPT_SIG_PROXY },
         { "help", no_argument, NULL, OPT_HELP },
         { NULL, 0, NULL, 0 },
@@ -250,14 +288,16 @@ parse_run_opts(const char *verb, int argc, char **argv, struct run_opts *o, rl_e
     o->read_only_tmpfs = true;
     o->stop_timeout = -1;
     o->pull = "missing";
-    o->network = "none";
+    o->network = "slirp4netns";
+    if (rl_net_parse("slirp", &o->net, err) < 0)
+        return -1;
     o->labels = json_object();
     o->annotations = json_object();
     o->sec.no_new_privs = -1;
     o->pull_opts.registry.tls_verify = -1;
     opterr = 0;
     /* '+': options end at the image; what follows is the container's command. */
-    while ((c = getopt_long(argc, argv, "+itde:w:u:h:v:l:qp:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+itde:w:u:h:v:l:qp:P", opts, NULL)) != -1) {
         switch (c) {
         case 'i':
             if (rl_cmd_parse_bool("--interactive", optarg, &o->interactive, err) < 0)
@@ -416,18 +456,53 @@ parse_run_opts(const char *verb, int argc, char **argv, struct run_opts *o, rl_e
             o->quiet = true;
             break;
         case OPT_NETWORK:
-            if (strcmp(optarg, "none") != 0 && strcmp(optarg, "host") != 0)
-                return rl_make_error(err, 0,
-                                     "--network: '%s' is not supported: use none or host (the "
-                                     "user-mode network is not there yet)",
-                                     optarg);
-            o->network = optarg;
+            rl_net_opts_release(&o->net);
+            if (rl_net_parse(optarg, &o->net, err) < 0)
+                return -1;
+            o->network_arg = optarg;
+            o->network = o->net.mode == RL_NET_SLIRP  ? "slirp4netns"
+                         : o->net.mode == RL_NET_NONE ? "none"
+                         : o->net.mode == RL_NET_HOST ? "host"
+                                                      : optarg;
             break;
         case 'p':
-            return rl_make_error(err, 0,
-                                 "--publish '%s': port publishing needs the user-mode network, "
-                                 "which rl does not have yet",
-                                 optarg);
+            if (rl_port_parse(optarg, &o->ports, &o->n_ports, err) < 0)
+                return -1;
+            break;
+        case 'P':
+            if (rl_cmd_parse_bool("--publish-all", optarg, &o->publish_all, err) < 0)
+                return -1;
+            break;
+        case OPT_EXPOSE:
+            if (rl_expose_parse(optarg, &o->expose, err) < 0)
+                return -1;
+            break;
+        case OPT_DNS:
+            if (rl_dns_server_check(optarg, err) < 0)
+                return -1;
+            rl_strv_push(&o->dns, optarg);
+            break;
+        case OPT_DNS_SEARCH:
+            if (rl_dns_search_check(optarg, err) < 0)
+                return -1;
+            rl_strv_push(&o->dns_search, optarg);
+            break;
+        case OPT_DNS_OPTION:
+            if (!optarg[0] || strpbrk(optarg, " \t\n"))
+                return rl_make_error(err, 0, "--dns-option: '%s' is not a resolv.conf option",
+                                     optarg);
+            rl_strv_push(&o->dns_opts, optarg);
+            break;
+        case OPT_ADD_HOST: {
+            cleanup_free char *hname = NULL;
+            cleanup_free char *hip = NULL;
+            cleanup_free char *line = NULL;
+            if (rl_add_host_parse(optarg, &hname, &hip, err) < 0)
+                return -1;
+            line = xasprintf("%s\t%s", hname, hip);
+            rl_strv_push(&o->add_hosts, line);
+            break;
+        }
         case OPT_PLATFORM:
             o->pull_opts.platform = optarg;
             break;
@@ -496,6 +571,18 @@ parse_run_opts(const char *verb, int argc, char **argv, struct run_opts *o, rl_e
     }
     if (optind >= argc)
         return rl_make_error(err, 0, "%s: missing image name (see 'rl %s --help')", verb, verb);
+    if (o->no_hosts && o->add_hosts)
+        return rl_make_error(err, 0, "--no-hosts and --add-host cannot be set together");
+    if (o->net.mode != RL_NET_SLIRP && (o->n_ports || o->publish_all)) {
+        rl_warning("port mappings have been discarded: the %s network has no published ports",
+                   o->net.mode == RL_NET_HOST   ? "host"
+                   : o->net.mode == RL_NET_NONE ? "none"
+                                                : "joined");
+        free(o->ports);
+        o->ports = NULL;
+        o->n_ports = 0;
+        o->publish_all = false;
+    }
     o->argv = argv + optind;
     o->argc = argc - optind;
     return 0;
@@ -798,6 +885,171 @@ write_userdata(const char *dir, const char *name, const char *text, rl_error_t *
     return rl_write_file_atomic(path, text, strlen(text), 0644, false, err);
 }
 
+/* An IPv4 address of the host that is not a loopback one (to reach the host from the
+ * user-mode network without allow_host_loopback), or NULL. */
+static char *
+host_address(void)
+{
+    struct ifaddrs *ifs, *i;
+    char buf[INET_ADDRSTRLEN];
+    char *ret = NULL;
+
+    if (getifaddrs(&ifs) < 0)
+        return NULL;
+    for (i = ifs; i && !ret; i = i->ifa_next) {
+        if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || (i->ifa_flags & IFF_LOOPBACK)
+            || !(i->ifa_flags & IFF_UP))
+            continue;
+        if (inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, buf, sizeof(buf)))
+            ret = xstrdup(buf);
+    }
+    freeifaddrs(ifs);
+    return ret;
+}
+
+/* What host.containers.internal (and --add-host NAME:host-gateway) is: the gateway of the
+ * user-mode network when it leads to the host's loopback, else an address of the host. */
+static char *
+host_gateway(const struct run_opts *o)
+{
+    struct rl_net_addrs a;
+    char buf[INET_ADDRSTRLEN];
+
+    if (o->net.mode == RL_NET_SLIRP && o->net.allow_host_loopback
+        && rl_net_addrs(&o->net, &a, NULL) == 0)
+        return xstrdup(inet_ntop(AF_INET, &a.gw, buf, sizeof(buf)));
+    if (o->net.mode == RL_NET_HOST)
+        return xstrdup("127.0.0.1");
+    return host_address();
+}
+
+/* podman's /etc/hosts: --add-host entries first, then the host's file (host network) or
+ * localhost, the container's own name and host.containers.internal. */
+static int
+etc_hosts(const struct run_opts *o, const char *hostname, const char *name, char **ret,
+          rl_error_t *err)
+{
+    cleanup_free char *gw = host_gateway(o);
+    cleanup_free char *base = NULL;
+    cleanup_error rl_error_t tmp = NULL;
+    struct rl_net_addrs a;
+    char ip[INET_ADDRSTRLEN];
+    char *text = xstrdup("");
+
+    for (char **h = o->add_hosts; h && *h; h++) {
+        char *tab = strchr(*h, '\t');
+        const char *addr = tab + 1;
+        char *old = text;
+        if (strcmp(addr, "host-gateway") == 0) {
+            if (!gw) {
+                free(text);
+                return rl_make_error(err, 0,
+                                     "--add-host %.*s:host-gateway: the host has no address "
+                                     "the container can reach",
+                                     (int)(tab - *h), *h);
+            }
+            addr = gw;
+        }
+        text = xasprintf("%s%s\t%.*s\n", old, addr, (int)(tab - *h), *h);
+        free(old);
+    }
+    if (o->net.mode == RL_NET_HOST) {
+        if (rl_read_file("/etc/hosts", 1 << 20, &base, NULL, &tmp) < 0)
+            base = xstrdup("127.0.0.1\tlocalhost\n::1\tlocalhost\n");
+    } else {
+        const char *self = "127.0.1.1";
+        if (o->net.mode == RL_NET_SLIRP && rl_net_addrs(&o->net, &a, NULL) == 0)
+            self = inet_ntop(AF_INET, &a.ctr, ip, sizeof(ip));
+        base = xasprintf("127.0.0.1\tlocalhost localhost.localdomain localhost4 "
+                         "localhost4.localdomain4\n"
+                         "::1\tlocalhost localhost.localdomain localhost6 "
+                         "localhost6.localdomain6\n"
+                         "%s\t%s %s\n",
+                         self, hostname, name);
+    }
+    {
+        char *old = text;
+        text = gw && o->net.mode != RL_NET_HOST ? xasprintf(
+                   "%s%s%s\thost.containers.internal host.docker.internal\n", old, base, gw)
+                                                : xasprintf("%s%s", old, base);
+        free(old);
+    }
+    *ret = text;
+    return 0;
+}
+
+/* The container's /etc/resolv.conf: the host's search domains and options, and the name
+ * server of the user-mode network (its DNS forwarder) or the host's own (host network);
+ * --dns, --dns-search and --dns-option replace or add. */
+static char *
+resolv_conf(const struct run_opts *o)
+{
+    cleanup_free char *host = NULL;
+    cleanup_strv char **servers = NULL;
+    cleanup_strv char **search = NULL;
+    cleanup_strv char **options = NULL;
+    cleanup_error rl_error_t tmp = NULL;
+    struct rl_net_addrs a;
+    char ip[INET_ADDRSTRLEN];
+    char *text, *save = NULL;
+
+    if (rl_read_file("/etc/resolv.conf", 1 << 20, &host, NULL, &tmp) < 0)
+        host = xstrdup("");
+    for (char *line = strtok_r(host, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *w, *s2 = NULL;
+        char *key = strtok_r(line, " \t", &s2);
+        if (!key)
+            continue;
+        while ((w = strtok_r(NULL, " \t", &s2)) != NULL) {
+            if (strcmp(key, "nameserver") == 0)
+                rl_strv_push(&servers, w);
+            else if (strcmp(key, "search") == 0 || strcmp(key, "domain") == 0)
+                rl_strv_push(&search, w);
+            else if (strcmp(key, "options") == 0)
+                rl_strv_push(&options, w);
+        }
+    }
+    if (o->dns) {
+        rl_strv_free(servers);
+        servers = NULL;
+        for (char **d = o->dns; *d; d++)
+            if (strcmp(*d, "none") != 0)
+                rl_strv_push(&servers, *d);
+    } else if (o->net.mode == RL_NET_SLIRP && rl_net_addrs(&o->net, &a, NULL) == 0) {
+        rl_strv_free(servers);
+        servers = NULL;
+        rl_strv_push(&servers, inet_ntop(AF_INET, &a.dns, ip, sizeof(ip)));
+    }
+    if (o->dns_search) {
+        rl_strv_free(search);
+        search = NULL;
+        for (char **d = o->dns_search; *d; d++)
+            if (strcmp(*d, ".") != 0)
+                rl_strv_push(&search, *d);
+    }
+    for (char **d = o->dns_opts; d && *d; d++)
+        rl_strv_push(&options, *d);
+    text = xstrdup("");
+    if (search) {
+        cleanup_free char *j = rl_strv_join(search, " ");
+        char *old = text;
+        text = xasprintf("%ssearch %s\n", old, j);
+        free(old);
+    }
+    for (char **d = servers; d && *d; d++) {
+        char *old = text;
+        text = xasprintf("%snameserver %s\n", old, *d);
+        free(old);
+    }
+    if (options) {
+        cleanup_free char *j = rl_strv_join(options, " ");
+        char *old = text;
+        text = xasprintf("%soptions %s\n", old, j);
+        free(old);
+    }
+    return text;
+}
+
 /* /etc/hostname, /etc/hosts, /etc/resolv.conf and /run/.containerenv of the container. */
 static int
 userdata_files(const char *udir, const struct run_opts *o, const char *hostname, const char *name,
@@ -811,20 +1063,9 @@ userdata_files(const char *udir, const struct run_opts *o, const char *hostname,
 
     if (rl_mkdir_p(udir, 0700, err) < 0)
         return -1;
-    if (strcmp(o->network, "host") == 0) {
-        if (rl_read_file("/etc/hosts", 1 << 20, &hosts, NULL, &tmp) < 0)
-            hosts = xstrdup("127.0.0.1\tlocalhost\n::1\tlocalhost\n");
-    } else {
-        hosts = xasprintf("127.0.0.1\tlocalhost localhost.localdomain localhost4 "
-                          "localhost4.localdomain4\n"
-                          "::1\tlocalhost localhost.localdomain localhost6 "
-                          "localhost6.localdomain6\n"
-                          "127.0.1.1\t%s %s\n",
-                          hostname, name);
-    }
-    rl_error_release(&tmp);
-    if (rl_read_file("/etc/resolv.conf", 1 << 20, &resolv, NULL, &tmp) < 0)
-        resolv = xstrdup("");
+    if (etc_hosts(o, hostname, name, &hosts, err) < 0)
+        return -1;
+    resolv = resolv_conf(o);
     envf = xasprintf("engine=\"rl-%s\"\nname=\"%s\"\nid=\"%s\"\nimage=\"%s\"\nimageid=\"%s\"\n"
                      "rootless=%d\n",
                      PACKAGE_VERSION, name, id, im->name, im->id, getuid() != 0);
@@ -863,7 +1104,7 @@ build_mounts(struct rl_ctx *ctx, const struct run_opts *o, const char *udir, jso
               json_pack("[s, s, s, s, s]", "nosuid", "noexec", "nodev", "mode=1777", shm_size));
     add_mount(mounts, "/dev/mqueue", "mqueue", "mqueue",
               json_pack("[s, s, s]", "nosuid", "noexec", "nodev"));
-    if (strcmp(o->network, "host") == 0)
+    if (o->net.mode == RL_NET_HOST)
         add_mount(mounts, "/sys", "bind", "/sys",
                   json_pack("[s, s, s, s, s]", "rbind", "nosuid", "noexec", "nodev", "ro"));
     else
@@ -1120,6 +1361,80 @@ keepid_passwd(const struct run_opts *o, json_t *rec, char ***env, rl_error_t *er
     return 0;
 }
 
+/* "80/tcp" -> [{"HostIp": "", "HostPort": "8080"}], podman's PortBindings. */
+static json_t *
+port_bindings(const struct rl_port_map *maps, size_t n)
+{
+    json_t *pb = json_object();
+
+    for (size_t i = 0; i < n; i++) {
+        cleanup_free char *key = xasprintf("%u/%s", maps[i].ctr_port, maps[i].proto);
+        cleanup_free char *hp =
+            maps[i].host_port ? xasprintf("%u", maps[i].host_port) : xstrdup("");
+        json_t *list = json_object_get(pb, key);
+        if (!list) {
+            list = json_array();
+            json_object_set_new(pb, key, list);
+        }
+        json_array_append_new(list,
+                              json_pack("{s:s, s:s}", "HostIp", maps[i].host_ip, "HostPort", hp));
+    }
+    return pb;
+}
+
+/* The network part of the record: rl.Network (the --network argument, parsed again at each
+ * start), rl.Ports (the published ports as asked; rl.ActivePorts gets the bound ones),
+ * Config.ExposedPorts and HostConfig.PortBindings. -P adds the exposed ports on random host
+ * ports. */
+static int
+network_record(struct run_opts *o, json_t *icfg, json_t *rec, rl_error_t *err)
+{
+    json_t *exposed = json_object();
+    json_t *iexp = json_object_get(icfg, "ExposedPorts");
+    json_t *ports = json_array();
+    const char *key;
+    json_t *v;
+
+    json_object_foreach (iexp, key, v)
+        json_object_set_new(exposed, key, json_object());
+    for (char **e = o->expose; e && *e; e++)
+        json_object_set_new(exposed, *e, json_object());
+    for (size_t i = 0; i < o->n_ports; i++) {
+        cleanup_free char *k = xasprintf("%u/%s", o->ports[i].ctr_port, o->ports[i].proto);
+        json_object_set_new(exposed, k, json_object());
+    }
+    if (o->publish_all) {
+        json_object_foreach (exposed, key, v) {
+            struct rl_port_map m = { 0 };
+            bool have = false;
+            if (rl_port_key_parse(key, &m.ctr_port, m.proto, err) < 0) {
+                json_decref(exposed);
+                json_decref(ports);
+                return rl_error_wrap(err, "the image's exposed port");
+            }
+            for (size_t i = 0; i < o->n_ports; i++)
+                if (o->ports[i].ctr_port == m.ctr_port && strcmp(o->ports[i].proto, m.proto) == 0)
+                    have = true;
+            if (have)
+                continue;
+            o->ports = xrealloc(o->ports, (o->n_ports + 1) * sizeof(*o->ports));
+            o->ports[o->n_ports++] = m;
+        }
+    }
+    for (size_t i = 0; i < o->n_ports; i++)
+        json_array_append_new(ports,
+                              json_pack("{s:s, s:i, s:i, s:s}", "HostIp", o->ports[i].host_ip,
+                                        "HostPort", (int)o->ports[i].host_port, "ContainerPort",
+                                        (int)o->ports[i].ctr_port, "Protocol", o->ports[i].proto));
+    json_object_set_new(json_object_get(rec, "rl"), "Network",
+                        json_string(o->network_arg ? o->network_arg : "slirp"));
+    json_object_set_new(json_object_get(rec, "rl"), "Ports", ports);
+    json_object_set_new(json_object_get(rec, "Config"), "ExposedPorts", exposed);
+    json_object_set_new(json_object_get(rec, "HostConfig"), "PortBindings",
+                        port_bindings(o->ports, o->n_ports));
+    return 0;
+}
+
 /* The OCI config of a new container; REC gets podman's Config/HostConfig/Mounts. */
 static int
 build_spec(struct rl_ctx *ctx, struct run_opts *o, const struct image *im, const char *id,
@@ -1216,7 +1531,10 @@ build_spec(struct rl_ctx *ctx, struct run_opts *o, const struct image *im, const
     }
     ns = json_pack("[{s:s}, {s:s}, {s:s}, {s:s}, {s:s}]", "type", "pid", "type", "ipc", "type",
                    "uts", "type", "mount", "type", "cgroup");
-    if (strcmp(o->network, "host") != 0)
+    if (o->net.mode == RL_NET_NS)
+        json_array_append_new(ns,
+                              json_pack("{s:s, s:s}", "type", "network", "path", o->net.ns_path));
+    else if (o->net.mode != RL_NET_HOST)
         json_array_append_new(ns, json_pack("{s:s}", "type", "network"));
     lx = json_pack("{s:o, s:o, s:o}", "namespaces", ns, "maskedPaths", strv_json(masked),
                    "readonlyPaths", strv_json(ro));
@@ -1285,6 +1603,8 @@ build_spec(struct rl_ctx *ctx, struct run_opts *o, const struct image *im, const
             o->log_driver ? o->log_driver : "k8s-file", "UsernsMode", o->keep_id ? "keep-id" : "");
         json_object_set_new(rec, "HostConfig", hc);
     }
+    if (network_record(o, icfg, rec, err) < 0)
+        goto fail;
     json_object_set_new(json_object_get(rec, "rl"), "User", json_string(user));
     json_object_set_new(json_object_get(rec, "rl"), "GroupAdd", strv_json(o->group_add));
     json_object_set_new(json_object_get(rec, "rl"), "CreateWorkdir", json_boolean(!o->workdir));

@@ -23,6 +23,8 @@
 #include "hostcheck.h"
 #include "json.h"
 #include "log.h"
+#include "net.h"
+#include "netopts.h"
 #include "spec.h"
 #include "state.h"
 #include "store.h"
@@ -143,7 +145,8 @@ forwarded_set(sigset_t *set)
 }
 
 static void
-record_running(struct rl_ctx *c, const char *id, json_t *rec, const struct rl_launched *l)
+record_running(struct rl_ctx *c, const char *id, json_t *rec, const struct rl_launched *l,
+               json_t *ports)
 {
     cleanup_free char *now = rl_now_rfc3339();
     cleanup_error rl_error_t tmp = NULL;
@@ -159,6 +162,8 @@ record_running(struct rl_ctx *c, const char *id, json_t *rec, const struct rl_la
     json_object_set_new(state, "FinishedAt", json_string("0001-01-01T00:00:00Z"));
     json_object_set_new(state, "Error", json_string(""));
     json_object_set_new(state, "OOMKilled", json_false());
+    if (ports)
+        json_object_set(rl, "ActivePorts", ports);
     json_object_set_new(rl, "MonitorPid", json_integer(getpid()));
     json_object_set_new(rl, "MonitorStartTime", json_integer((json_int_t)self_start_time()));
     if (rl_ctr_save(c->store, id, rec, &tmp) < 0)
@@ -198,6 +203,7 @@ record_exit(struct rl_ctx *c, const char *id, int status)
         json_object_set_new(state, "ExitCode", json_integer(status));
         json_object_set_new(state, "FinishedAt", json_string(now));
         json_object_del(json_object_get(rec, "rl"), "MonitorPid");
+        json_object_del(json_object_get(rec, "rl"), "ActivePorts");
         if (rl_ctr_save(c->store, id, rec, &tmp) < 0)
             rl_error_warn_and_release(&tmp);
     }
@@ -238,6 +244,10 @@ struct starting {
     int in_w;         /* the write end of a detached -i container's stdin */
     bool our_stdin;   /* the process reads our stdin (foreground -i) */
     struct sink sink;
+    struct rl_net_opts net_opts;
+    struct rl_port_map *ports;
+    size_t n_ports;
+    struct rl_net *net; /* the user-mode network, or NULL */
 };
 
 static void
@@ -263,6 +273,9 @@ starting_release(struct starting *s)
         close(s->in_w);
     if (s->sink.log)
         rl_log_writer_close(s->sink.log);
+    rl_net_free(s->net);
+    rl_net_opts_release(&s->net_opts);
+    free(s->ports);
 }
 
 static int
@@ -321,6 +334,64 @@ keepid_fuse_map(json_int_t id)
 {
     return xasprintf("0:1:%lld:%lld:0:1:%lld:%lld:%lld", (long long)id, (long long)id,
                      (long long)id + 1, (long long)id + 1, 65535 - (long long)id);
+}
+
+/* The user-mode network of the record's rl.Network: set up, and its host ports bound, before
+ * the container starts. */
+static int
+prepare_network(struct starting *s, json_t *rl, rl_error_t *err)
+{
+    const char *arg = json_string_value(json_object_get(rl, "Network"));
+    size_t i;
+    json_t *v;
+
+    if (rl_net_parse(arg ? arg : "none", &s->net_opts, err) < 0)
+        return -1;
+    if (s->net_opts.mode != RL_NET_SLIRP)
+        return 0;
+    json_array_foreach (json_object_get(rl, "Ports"), i, v) {
+        struct rl_port_map m = { 0 };
+        snprintf(m.host_ip, sizeof(m.host_ip), "%s",
+                 json_string_value(json_object_get(v, "HostIp")) ?: "");
+        m.host_port = (uint16_t)json_integer_value(json_object_get(v, "HostPort"));
+        m.ctr_port = (uint16_t)json_integer_value(json_object_get(v, "ContainerPort"));
+        snprintf(m.proto, sizeof(m.proto), "%s",
+                 json_string_value(json_object_get(v, "Protocol")) ?: "tcp");
+        s->ports = xrealloc(s->ports, (s->n_ports + 1) * sizeof(*s->ports));
+        s->ports[s->n_ports++] = m;
+    }
+    if (rl_net_new(&s->net_opts, s->ports, s->n_ports, &s->net, err) < 0)
+        return -1;
+    s->o.tap = rl_net_tap_config(s->net);
+    return 0;
+}
+
+/* The ports bound, for rl port, ps and inspect. */
+static json_t *
+active_ports(const struct starting *s)
+{
+    json_t *ports = json_array();
+
+    for (size_t i = 0; i < s->n_ports; i++)
+        json_array_append_new(ports,
+                              json_pack("{s:s, s:i, s:i, s:s}", "HostIp", s->ports[i].host_ip,
+                                        "HostPort", (int)s->ports[i].host_port, "ContainerPort",
+                                        (int)s->ports[i].ctr_port, "Protocol", s->ports[i].proto));
+    return ports;
+}
+
+/* After the launch: the network runs from the monitor's loop. */
+static int
+attach_network(struct starting *s, struct rl_launched *l, rl_error_t *err)
+{
+    if (!s->net)
+        return 0;
+    if (l->tap < 0)
+        return rl_make_error(err, EPROTO, "the container's tap device did not arrive");
+    if (rl_net_attach(s->net, l->tap, l->pid, err) < 0)
+        return -1;
+    l->tap = -1;
+    return 0;
 }
 
 /* Stdio of the container: DETACHED or logging: pipes we read; a terminal: the pty; else
@@ -419,7 +490,7 @@ prepare_start(struct rl_ctx *c, const char *id, json_t *rec, bool detached, stru
         s->o.copy_up = s->copy_up;
     }
     s->o.stdio = s->stdio;
-    return 0;
+    return prepare_network(s, rl, err);
 }
 
 /* After the launch: the ends the container got are closed here. */
@@ -445,6 +516,7 @@ monitor_io(struct starting *s, struct rl_launched *l, int sigfd, bool detached, 
         .err_fd = s->err_r,
         .sink = sink_output,
         .data = &s->sink,
+        .source = s->net ? rl_net_source(s->net) : NULL,
     };
     return rl_container_monitor(l, &io, status, err);
 }
@@ -472,7 +544,7 @@ start_foreground(struct rl_ctx *c, const char *id, json_t *rec, int lock, bool r
                  int *ret_status, rl_error_t *err)
 {
     struct starting s = { 0 };
-    struct rl_launched l = { .pidfd = -1, .master = -1 };
+    struct rl_launched l = { .pidfd = -1, .master = -1, .tap = -1 };
     sigset_t mask, old;
     int sigfd = -1;
     int ret = -1;
@@ -489,7 +561,18 @@ start_foreground(struct rl_ctx *c, const char *id, json_t *rec, int lock, bool r
         goto fail;
     }
     close_child_stdio(&s);
-    record_running(c, id, rec, &l);
+    if (attach_network(&s, &l, err) < 0) {
+        (void)rl_pidfd_send_signal(l.pidfd, SIGKILL, NULL, 0);
+        (void)waitpid(l.pid, NULL, 0);
+        rl_launched_release(&l);
+        rl_container_forget(c->runtime, id);
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        goto fail;
+    }
+    {
+        cleanup_json json_t *ports = active_ports(&s);
+        record_running(c, id, rec, &l, ports);
+    }
     close(lock);
     lock = -1;
     sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
@@ -529,7 +612,7 @@ detached_monitor(struct rl_ctx *c, const char *id, json_t *rec, int lock, int no
 {
     cleanup_error rl_error_t err = NULL;
     struct starting s = { 0 };
-    struct rl_launched l = { .pidfd = -1, .master = -1 };
+    struct rl_launched l = { .pidfd = -1, .master = -1, .tap = -1 };
     sigset_t mask, old;
     int status = 0;
     int sigfd;
@@ -553,7 +636,8 @@ detached_monitor(struct rl_ctx *c, const char *id, json_t *rec, int lock, int no
     forwarded_set(&mask);
     sigprocmask(SIG_BLOCK, &mask, &old);
     s.o.sigmask = &old;
-    if (prepare_start(c, id, rec, true, &s, &err) < 0 || launch(c, id, &s, &l, &err) < 0) {
+    if (prepare_start(c, id, rec, true, &s, &err) < 0 || launch(c, id, &s, &l, &err) < 0
+        || attach_network(&s, &l, &err) < 0) {
         int32_t code = s.o.exec_status ? s.o.exec_status : 125;
         cleanup_free char *msg = rl_error_format(err);
         record_error(c, id, err);
@@ -562,7 +646,10 @@ detached_monitor(struct rl_ctx *c, const char *id, json_t *rec, int lock, int no
         _exit(1);
     }
     close_child_stdio(&s);
-    record_running(c, id, rec, &l);
+    {
+        cleanup_json json_t *ports = active_ports(&s);
+        record_running(c, id, rec, &l, ports);
+    }
     close(lock);
     {
         int32_t ok = 0;

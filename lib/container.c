@@ -24,6 +24,7 @@
 #include "idmap.h"
 #include "log.h"
 #include "mount.h"
+#include "netif.h"
 #include "seccomp.h"
 #include "syscalls.h"
 #include "terminal.h"
@@ -38,6 +39,7 @@ enum {
     MSG_START = 'S',      /* parent: exec now */
     MSG_PID = 'P',        /* child: the real container pid (after a pid namespace join) */
     MSG_TERMINAL = 'T',   /* child: the pty master, as SCM_RIGHTS */
+    MSG_TAP = 'N',        /* child: the tap device's queue, as SCM_RIGHTS */
     MSG_READY = 'R',      /* child: created, waiting for start */
     MSG_ERROR = 'E',      /* child: setup failed: int32 errno + message */
     MSG_EXEC_ERROR = 'X', /* child: execve failed: int32 errno + message */
@@ -595,6 +597,16 @@ copy_up(const char *root_path, char *const *pairs, rl_error_t *err)
     return 0;
 }
 
+/* Whether the container gets a network namespace of its own (not joined by path). */
+static bool
+new_netns(const struct rl_spec *spec)
+{
+    for (size_t i = 0; i < spec->n_namespaces; i++)
+        if (spec->namespaces[i].type == CLONE_NEWNET && !spec->namespaces[i].path)
+            return true;
+    return false;
+}
+
 static int
 child_setup(struct child_args *a, char **ret_exe, bool *exec_failed, rl_error_t *err)
 {
@@ -613,6 +625,15 @@ child_setup(struct child_args *a, char **ret_exe, bool *exec_failed, rl_error_t 
                                  rl_namespace_name(a->plan->join_types[i]));
     if (setsid() < 0)
         return rl_make_error(err, errno, "setsid");
+    if (new_netns(spec) && rl_netif_loopback_up(err) < 0)
+        return rl_error_wrap(err, "network");
+    if (a->o->tap) {
+        cleanup_close int tap = -1;
+        if (rl_netif_tap(a->o->tap, &tap, err) < 0)
+            return rl_error_wrap(err, "network");
+        if (rl_send_fd(a->sock, tap, "N", 1, err) < 0)
+            return -1;
+    }
     if (spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
         return rl_make_error(err, errno, "sethostname '%s'", spec->hostname);
     if (spec->domainname && setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
@@ -790,6 +811,7 @@ struct created {
     int pidfd;
     int sock;
     int master;
+    int tap;
     pid_t intermediate; /* the child that forked into a joined pid namespace, to reap */
     bool expect_pid;    /* the container is a grandchild: its pid comes in MSG_PID */
 };
@@ -803,6 +825,8 @@ created_release(struct created *c)
         close(c->sock);
     if (c->master >= 0)
         close(c->master);
+    if (c->tap >= 0)
+        close(c->tap);
 }
 
 /* Read the child's messages until it is ready or fails. */
@@ -868,6 +892,11 @@ wait_ready(struct created *c, const struct rl_spec *spec, struct rl_container_op
             if (c->master >= 0)
                 close(c->master);
             c->master = steal_fd(&fd);
+            break;
+        case MSG_TAP:
+            if (c->tap >= 0)
+                close(c->tap);
+            c->tap = steal_fd(&fd);
             break;
         case MSG_PID: {
             int32_t pid;
@@ -991,7 +1020,7 @@ spawn(struct rl_spec *spec, struct rl_container_opts *o, const char *fifo_path,
     long pid;
 
     memset(c, 0, sizeof(*c));
-    c->pidfd = c->sock = c->master = -1;
+    c->pidfd = c->sock = c->master = c->tap = -1;
     if (spec->resources && check_resources(spec->resources, err) < 0)
         return -1;
     if (plan_namespaces(spec, &plan, err) < 0) {
@@ -1308,6 +1337,7 @@ rl_container_monitor(struct rl_launched *l, const struct rl_monitor_io *io, int 
     bool stdin_open = l->master >= 0 && io->relay_stdin;
     bool master_open = l->master >= 0;
     bool out_open = io->out_fd >= 0, err_open = io->err_fd >= 0;
+    struct rl_pollset set = { 0 };
     struct termios old;
     bool raw = false;
     int status = 0;
@@ -1317,18 +1347,25 @@ rl_container_monitor(struct rl_launched *l, const struct rl_monitor_io *io, int 
     if (l->master >= 0 && isatty(STDIN_FILENO))
         rl_terminal_copy_size(STDIN_FILENO, l->master);
     for (;;) {
-        struct pollfd fds[6] = {
-            { .fd = io->sigfd, .events = POLLIN },
-            { .fd = l->pidfd, .events = POLLIN },
-            { .fd = master_open ? l->master : -1, .events = POLLIN },
-            { .fd = stdin_open ? STDIN_FILENO : -1, .events = POLLIN },
-            { .fd = out_open ? io->out_fd : -1, .events = POLLIN },
-            { .fd = err_open ? io->err_fd : -1, .events = POLLIN },
-        };
-        if (TEMP_FAILURE_RETRY(poll(fds, 6, -1)) < 0) {
+        struct pollfd *fds;
+        int timeout = -1;
+
+        set.n = 0;
+        rl_pollset_add(&set, io->sigfd, POLLIN);
+        rl_pollset_add(&set, l->pidfd, POLLIN);
+        rl_pollset_add(&set, master_open ? l->master : -1, POLLIN);
+        rl_pollset_add(&set, stdin_open ? STDIN_FILENO : -1, POLLIN);
+        rl_pollset_add(&set, out_open ? io->out_fd : -1, POLLIN);
+        rl_pollset_add(&set, err_open ? io->err_fd : -1, POLLIN);
+        if (io->source)
+            io->source->fill(io->source->data, &set, &timeout);
+        if (TEMP_FAILURE_RETRY(poll(set.fds, set.n, timeout)) < 0) {
             rl_make_error(err, errno, "poll");
             break;
         }
+        fds = set.fds;
+        if (io->source)
+            io->source->dispatch(io->source->data, fds + 6, set.n - 6);
         if (fds[0].revents & POLLIN) {
             struct signalfd_siginfo si;
             if (TEMP_FAILURE_RETRY(read(io->sigfd, &si, sizeof(si))) == sizeof(si)) {
@@ -1379,18 +1416,31 @@ rl_container_monitor(struct rl_launched *l, const struct rl_monitor_io *io, int 
             *ret_status = exit_status_of(status);
             if (raw)
                 rl_terminal_restore(STDIN_FILENO, &old);
+            free(set.fds);
             return 0;
         }
     }
     if (raw)
         rl_terminal_restore(STDIN_FILENO, &old);
+    free(set.fds);
     return -1;
+}
+
+size_t
+rl_pollset_add(struct rl_pollset *s, int fd, short events)
+{
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 32;
+        s->fds = xrealloc(s->fds, s->cap * sizeof(*s->fds));
+    }
+    s->fds[s->n] = (struct pollfd){ .fd = fd, .events = events };
+    return s->n++;
 }
 
 static int
 monitor(struct created *c, int sigfd, int *ret_status, rl_error_t *err)
 {
-    struct rl_launched l = { .pid = c->pid, .pidfd = c->pidfd, .master = c->master };
+    struct rl_launched l = { .pid = c->pid, .pidfd = c->pidfd, .master = c->master, .tap = -1 };
     struct rl_monitor_io io = {
         .sigfd = sigfd, .relay_stdin = true, .relay_stdout = true, .out_fd = -1, .err_fd = -1
     };
@@ -1507,6 +1557,7 @@ rl_container_launch(struct rl_spec *spec, struct rl_container_opts *o, struct rl
     ret->pid = c.pid;
     ret->pidfd = c.pidfd;
     ret->master = c.master;
+    ret->tap = c.tap;
     return 0;
 out_kill:
     kill_and_reap(&c);
@@ -1529,7 +1580,9 @@ rl_launched_release(struct rl_launched *l)
         close(l->pidfd);
     if (l->master >= 0)
         close(l->master);
-    l->pidfd = l->master = -1;
+    if (l->tap >= 0)
+        close(l->tap);
+    l->pidfd = l->master = l->tap = -1;
 }
 
 static pid_t
@@ -1774,7 +1827,7 @@ rl_container_exec(const char *root, const char *id, struct rl_process *p,
     cleanup_close int pidfd = -1;
     cleanup_close int sigfd = -1;
     struct rl_seccomp *filter = NULL;
-    struct created c = { .pidfd = -1, .sock = -1, .master = -1 };
+    struct created c = { .pidfd = -1, .sock = -1, .master = -1, .tap = -1 };
     sigset_t mask, oldmask;
     int sv[2];
     pid_t child;

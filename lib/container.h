@@ -3,8 +3,10 @@
 #ifndef RL_CONTAINER_H
 #define RL_CONTAINER_H
 
+#include <poll.h>
 #include <signal.h>
 
+#include "netif.h"
 #include "spec.h"
 #include "state.h"
 
@@ -33,9 +35,10 @@ struct rl_container_opts {
     /* Volumes that start with the image's content: pairs of a path in the rootfs and a
      * host directory, copied when the directory is empty; NULL-terminated. */
     char *const *copy_up;
-    const int *stdio;          /* fds that become the process's 0, 1 and 2 (NULL: ours) */
-    const char *seccomp_cache; /* compiled seccomp filters are kept here (NULL: none) */
-    const sigset_t *sigmask;   /* launch: the mask the process starts with (the caller's) */
+    const int *stdio;                /* fds that become the process's 0, 1 and 2 (NULL: ours) */
+    const char *seccomp_cache;       /* compiled seccomp filters are kept here (NULL: none) */
+    const sigset_t *sigmask;         /* launch: the mask the process starts with (the caller's) */
+    const struct rl_tap_config *tap; /* create this tap device in the new network namespace */
 };
 
 /* A container that rl_container_launch() started; its process is our child. */
@@ -43,6 +46,7 @@ struct rl_launched {
     pid_t pid;
     int pidfd;
     int master; /* the pty master (process.terminal), else -1 */
+    int tap;    /* the tap device's queue (opts.tap), else -1 */
 };
 void rl_launched_release(struct rl_launched *l);
 
@@ -52,6 +56,23 @@ void rl_launched_release(struct rl_launched *l);
 int rl_container_launch(struct rl_spec *spec, struct rl_container_opts *o, struct rl_launched *ret,
                         rl_error_t *err);
 void rl_container_forget(const char *root, const char *id);
+
+/* A growing array of pollfds. */
+struct rl_pollset {
+    struct pollfd *fds;
+    size_t n, cap;
+};
+/* Append FD; returns its index. */
+size_t rl_pollset_add(struct rl_pollset *s, int fd, short events);
+
+/* More to do in the monitor's loop (the network): FILL appends its fds to SET and may lower
+ * *TIMEOUT_MS (-1: none); after poll(), DISPATCH gets them back (FDS[0] is the first it
+ * added). */
+struct rl_monitor_source {
+    void (*fill)(void *data, struct rl_pollset *set, int *timeout_ms);
+    void (*dispatch)(void *data, const struct pollfd *fds, size_t n);
+    void *data;
+};
 
 /* What the monitor does with the container's output and the caller's terminal. */
 struct rl_monitor_io {
@@ -63,6 +84,7 @@ struct rl_monitor_io {
     /* Output that is not relayed: STREAM 1 or 2. */
     void (*sink)(void *data, int stream, const char *buf, size_t len);
     void *data;
+    const struct rl_monitor_source *source; /* or NULL */
 };
 /* Wait for the container's exit while handling IO; *RET_STATUS is the exit status, 128+N for
  * a signal. */

@@ -183,6 +183,21 @@ rl_strv_push(char ***v, const char *s)
 }
 
 char *
+rl_strv_join(char *const *v, const char *sep)
+{
+    size_t len = 1, n = 0;
+    char *ret, *p;
+
+    for (char *const *i = v; i && *i; i++, n++)
+        len += strlen(*i) + strlen(sep);
+    ret = p = xmalloc(len);
+    *p = '\0';
+    for (size_t i = 0; i < n; i++)
+        p = stpcpy(stpcpy(p, i ? sep : ""), v[i]);
+    return ret;
+}
+
+char *
 rl_str_shown(const char *text, size_t max)
 {
     static const char hexdigits[] = "0123456789abcdef";
