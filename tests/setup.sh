@@ -53,11 +53,12 @@ LOGS=$BUILD_DIR/logs
 PACKAGES=(
     # build
     autoconf automake pkg-config gcc make libc6-dev libcap-dev libseccomp-dev libjansson-dev
-    libssl-dev libcurl4-openssl-dev libarchive-dev zlib1g-dev libzstd-dev git
+    libssl-dev libcurl4-openssl-dev libarchive-dev zlib1g-dev libzstd-dev libslirp-dev
+    libglib2.0-dev git
     # tests
     bats jq uidmap busybox-static clang-format iproute2 util-linux procps crun bubblewrap
     hyperfine shellcheck python3 docker-registry skopeo umoci zstd apache2-utils curl attr podman
-    fuse-overlayfs
+    fuse-overlayfs iperf3
 )
 
 ALL_STEPS=(deps user build fixtures unit bats-user bats-root format lint asan)
