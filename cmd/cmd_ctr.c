@@ -2,6 +2,7 @@
  * exec, restart, rename, container prune, and `rl container SUBCOMMAND`. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -18,6 +19,8 @@
 #include "fs.h"
 #include "json.h"
 #include "log.h"
+#include "net.h"
+#include "netopts.h"
 #include "opts.h"
 #include "spec.h"
 #include "state.h"
@@ -33,6 +36,58 @@ rec_name(json_t *rec)
 {
     const char *n = json_string_value(json_object_get(rec, "Name"));
     return n ? n : "";
+}
+
+/* The published ports of a container: those bound while it runs, else those asked for. */
+static json_t *rec_ports(json_t *rec);
+static json_t *
+rec_ports(json_t *rec)
+{
+    json_t *rl = json_object_get(rec, "rl");
+    json_t *active = json_object_get(rl, "ActivePorts");
+
+    if (active && rl_ctr_is_running(rec))
+        return active;
+    return json_object_get(rl, "Ports");
+}
+
+/* "0.0.0.0:8080->80/tcp, [::1]:53->53/udp", as podman's ps. */
+static char *
+ports_text(json_t *rec)
+{
+    char *text = xstrdup("");
+    size_t i;
+    json_t *p;
+
+    json_array_foreach (rec_ports(rec), i, p) {
+        const char *ip = json_string_value(json_object_get(p, "HostIp"));
+        char *old = text;
+        bool v6 = ip && strchr(ip, ':');
+        text = xasprintf("%s%s%s%s%s:%lld->%lld/%s", old, i ? ", " : "", v6 ? "[" : "",
+                         ip && ip[0] ? ip : "0.0.0.0", v6 ? "]" : "",
+                         json_integer_value(json_object_get(p, "HostPort")),
+                         json_integer_value(json_object_get(p, "ContainerPort")),
+                         json_string_value(json_object_get(p, "Protocol")));
+        free(old);
+    }
+    return text;
+}
+
+/* podman's ps --format json "Ports". */
+static json_t *
+ports_json(json_t *rec)
+{
+    json_t *list = json_array();
+    size_t i;
+    json_t *p;
+
+    json_array_foreach (rec_ports(rec), i, p)
+        json_array_append_new(
+            list, json_pack("{s:O, s:O, s:O, s:i, s:O}", "host_ip", json_object_get(p, "HostIp"),
+                            "container_port", json_object_get(p, "ContainerPort"), "host_port",
+                            json_object_get(p, "HostPort"), "range", 1, "protocol",
+                            json_object_get(p, "Protocol")));
+    return list;
 }
 
 /* For each argument (or every container with ALL): FN; errors are printed and the last one
@@ -560,6 +615,7 @@ ps_row(json_t *rec, bool notrunc)
     json_t *cfg = json_object_get(rec, "Config");
     cleanup_free char *cmd = command_line(rec);
     cleanup_free char *status = status_text(rec);
+    cleanup_free char *ports = ports_text(rec);
     const char *id = json_string_value(json_object_get(rec, "Id"));
     char created[64];
     cleanup_free char *short_id = xstrndup(id ? id : "", 12);
@@ -589,13 +645,14 @@ ps_row(json_t *rec, bool notrunc)
         strcmp(rl_ctr_status(rec), "exited") == 0, "ExitCode",
         json_integer(json_integer_value(json_object_get(st, "ExitCode"))), "Created",
         unix_time(json_string_value(json_object_get(rec, "Created"))), "StartedAt",
-        unix_time(json_string_value(json_object_get(st, "StartedAt"))), "Ports", "", "CreatedAt",
+        unix_time(json_string_value(json_object_get(st, "StartedAt"))), "Ports", ports, "CreatedAt",
         json_string_value(json_object_get(rec, "Created")), "AutoRemove",
         json_is_true(json_object_get(json_object_get(rec, "HostConfig"), "AutoRemove")), "ExitedAt",
         unix_time(json_string_value(json_object_get(st, "FinishedAt"))), "Networks", "");
     if (row == NULL)
         rl_oom();
     json_object_set_new(row, "Command", json_string(cmd));
+    json_object_set_new(row, "PortsList", ports_json(rec));
     return row;
 }
 
@@ -615,7 +672,8 @@ ps_json(json_t *row)
     json_object_del(o, "RunningFor");
     json_object_set_new(o, "Status", json_string(""));
     json_object_set_new(o, "Networks", json_array());
-    json_object_set_new(o, "Ports", json_null());
+    json_object_set(o, "Ports", json_object_get(row, "PortsList"));
+    json_object_del(o, "PortsList");
     json_object_set_new(o, "Pod", json_string(""));
     json_object_set_new(o, "PodName", json_string(""));
     json_object_set_new(o, "IsInfra", json_false());
@@ -884,7 +942,7 @@ cmd_ps(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
                 cells[2] = cmd;
                 cells[3] = json_string_value(json_object_get(row, "CreatedHuman"));
                 cells[4] = json_string_value(json_object_get(row, "Status"));
-                cells[5] = "";
+                cells[5] = json_string_value(json_object_get(row, "Ports"));
                 cells[6] = json_string_value(json_object_get(row, "NamesText"));
                 rl_table_add(tab, cells);
             }
@@ -1143,6 +1201,67 @@ cmd_logs(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
 /* ------------------------------------------------------------------ inspect */
 
 /* podman's container inspect document, from the record. */
+/* podman's NetworkSettings: the addresses of the user-mode network while the container
+ * runs, and every exposed port with its host bindings (null when not published). */
+static json_t *
+network_settings(json_t *rec)
+{
+    json_t *rl = json_object_get(rec, "rl");
+    const char *arg = json_string_value(json_object_get(rl, "Network"));
+    json_t *ports = json_object();
+    json_t *ns = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:s, s:b, s:s, s:o}", "EndpointID",
+                           "", "Gateway", "", "IPAddress", "", "IPPrefixLen", 0, "IPv6Gateway",
+                           "", "GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0, "MacAddress",
+                           "", "HairpinMode", false, "SandboxKey", "", "Ports", ports);
+    struct rl_net_opts no = { 0 };
+    cleanup_error rl_error_t tmp = NULL;
+    const char *key;
+    json_t *v;
+    size_t i;
+    json_t *p;
+
+    json_object_foreach (json_object_get(json_object_get(rec, "Config"), "ExposedPorts"), key, v)
+        json_object_set_new(ports, key, json_null());
+    json_array_foreach (rec_ports(rec), i, p) {
+        cleanup_free char *k = xasprintf("%lld/%s",
+                                         json_integer_value(json_object_get(p, "ContainerPort")),
+                                         json_string_value(json_object_get(p, "Protocol")));
+        cleanup_free char *hp =
+            xasprintf("%lld", json_integer_value(json_object_get(p, "HostPort")));
+        json_t *list = json_object_get(ports, k);
+        if (!json_is_array(list)) {
+            list = json_array();
+            json_object_set_new(ports, k, list);
+        }
+        json_array_append_new(list, json_pack("{s:O, s:s}", "HostIp", json_object_get(p, "HostIp"),
+                                              "HostPort", hp));
+    }
+    if (rl_ctr_is_running(rec) && arg && rl_net_parse(arg, &no, &tmp) == 0
+        && no.mode == RL_NET_SLIRP) {
+        struct rl_net_addrs a;
+        char buf[INET_ADDRSTRLEN];
+        cleanup_free char *sandbox = xasprintf(
+            "/proc/%lld/ns/net",
+            json_integer_value(json_object_get(json_object_get(rec, "State"), "Pid")));
+        if (rl_net_addrs(&no, &a, NULL) == 0) {
+            json_object_set_new(ns, "IPAddress",
+                                json_string(inet_ntop(AF_INET, &a.ctr, buf, sizeof(buf))));
+            json_object_set_new(ns, "Gateway",
+                                json_string(inet_ntop(AF_INET, &a.gw, buf, sizeof(buf))));
+            json_object_set_new(ns, "IPPrefixLen", json_integer(a.prefix));
+            json_object_set_new(ns, "MacAddress", json_string(RL_NET_MAC_TEXT));
+            json_object_set_new(ns, "SandboxKey", json_string(sandbox));
+            if (no.enable_ipv6) {
+                json_object_set_new(ns, "GlobalIPv6Address", json_string("fd00::100"));
+                json_object_set_new(ns, "GlobalIPv6PrefixLen", json_integer(64));
+                json_object_set_new(ns, "IPv6Gateway", json_string("fd00::2"));
+            }
+        }
+    }
+    rl_net_opts_release(&no);
+    return ns;
+}
+
 static json_t *
 inspect_json(struct rl_ctx *c, json_t *rec)
 {
@@ -1180,12 +1299,132 @@ inspect_json(struct rl_ctx *c, json_t *rec)
     json_object_set_new(o, "RestartCount", json_integer(0));
     json_object_set_new(o, "IsInfra", json_false());
     json_object_set_new(o, "Pod", json_string(""));
-    json_object_set_new(o, "NetworkSettings",
-                        json_pack("{s:s, s:o}", "IPAddress", "", "Ports", json_object()));
+    json_object_set_new(o, "NetworkSettings", network_settings(rec));
     return o;
 }
 
 int cmd_inspect_image(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
+
+/* ------------------------------------------------------------------ port */
+
+#define HELP_PORT                                                                        \
+    "Usage: rl port [OPTIONS] CONTAINER [PORT[/PROTO]]\n\n"                              \
+    "List the published ports of a running container, or the host address of one\n"     \
+    "port.\n\n"                                                                          \
+    "Options:\n"                                                                          \
+    "  -a, --all     every running container\n"                                           \
+    "  -l, --latest  the newest container\n"
+
+struct port_query {
+    bool all;
+    bool one; /* PORT given */
+    uint16_t port;
+    char proto[4];
+};
+
+static int
+port_one(struct rl_ctx *c, const char *id, const char *arg, void *data, rl_error_t *err)
+{
+    struct port_query *q = data;
+    cleanup_json json_t *rec = NULL;
+    bool found = false;
+    size_t i;
+    json_t *p;
+
+    if (rl_ctr_load_fresh(c, id, &rec, err) < 0)
+        return -1;
+    /* podman: a container that does not run has no ports to show. */
+    if (!rl_ctr_is_running(rec))
+        return 0;
+    json_array_foreach (rec_ports(rec), i, p) {
+        const char *ip = json_string_value(json_object_get(p, "HostIp"));
+        bool v6 = ip && strchr(ip, ':');
+        cleanup_free char *host = xasprintf("%s%s%s:%lld", v6 ? "[" : "", ip && ip[0] ? ip : "0.0.0.0",
+                                            v6 ? "]" : "",
+                                            json_integer_value(json_object_get(p, "HostPort")));
+        json_int_t cport = json_integer_value(json_object_get(p, "ContainerPort"));
+        const char *proto = json_string_value(json_object_get(p, "Protocol"));
+        if (q->one) {
+            if (cport != q->port || strcmp(proto, q->proto) != 0)
+                continue;
+            printf("%s\n", host);
+        } else if (q->all) {
+            printf("%.12s\t%lld/%s -> %s\n", id, (long long)cport, proto, host);
+        } else {
+            printf("%lld/%s -> %s\n", (long long)cport, proto, host);
+        }
+        found = true;
+    }
+    if (q->one && !found)
+        return rl_make_error(err, 0, "failed to find published port \"%u/%s\"", q->port,
+                             q->proto);
+    return 0;
+}
+
+int
+cmd_port(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
+{
+    static const struct option opts[] = {
+        { "all", no_argument, NULL, 'a' },
+        { "latest", no_argument, NULL, 'l' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct port_query q = { 0 };
+    struct rl_ctx c = { 0 };
+    bool latest = false;
+    int nargs, ch, r;
+
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, "+alh", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'a':
+            q.all = true;
+            break;
+        case 'l':
+            latest = true;
+            break;
+        case 'h':
+            fputs(HELP_PORT, stdout);
+            return 0;
+        default:
+            return rl_cmd_bad_option("port", argc, argv, err);
+        }
+    }
+    nargs = argc - optind;
+    if (q.all && latest)
+        return rl_make_error(err, 0, "port: --all and --latest cannot be used together");
+    if ((q.all || latest) ? nargs > 1 : (nargs < 1 || nargs > 2))
+        return rl_make_error(err, 0,
+                             "port: takes a container and at most one port, or --all or "
+                             "--latest (see 'rl port --help')");
+    {
+        const char *portarg = (q.all || latest) ? (nargs ? argv[optind] : NULL)
+                                                : (nargs == 2 ? argv[optind + 1] : NULL);
+        if (portarg) {
+            if (rl_port_key_parse(portarg, &q.port, q.proto, err) < 0)
+                return rl_error_wrap(err, "port");
+            q.one = true;
+        }
+    }
+    if (rl_ctx_init(g, false, &c, err) < 0)
+        return -1;
+    if (q.all) {
+        r = for_each(&c, 0, NULL, RUNNING, port_one, &q, err);
+    } else if (latest) {
+        cleanup_strv char **ids = NULL;
+        size_t n;
+        r = rl_ctr_list(c.store, &ids, err);
+        if (r == 0 && (n = rl_strv_len(ids)) == 0)
+            r = rl_make_error(err, 0, "port: no containers");
+        else if (r == 0)
+            r = port_one(&c, ids[n - 1], ids[n - 1], &q, err);
+    } else {
+        r = for_each(&c, 1, argv + optind, NAMED, port_one, &q, err);
+    }
+    rl_ctx_release(&c);
+    return r;
+}
 
 #define HELP_INSPECT                                                                      \
     "Usage: rl inspect [OPTIONS] NAME [NAME...]\n\n"                                      \
@@ -1713,6 +1952,7 @@ cmd_container(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
         { "logs", cmd_logs },
         { "exec", cmd_exec },
         { "rename", cmd_rename },
+        { "port", cmd_port },
         { "prune", prune_containers },
         { "exists", container_exists },
         { "top", cmd_top },

@@ -61,6 +61,7 @@ int cmd_logs(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 int cmd_exec(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 int cmd_restart(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 int cmd_rename(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
+int cmd_port(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 int cmd_container(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 int cmd_top(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 int cmd_cp(struct rl_globals *g, int argc, char **argv, rl_error_t *err);

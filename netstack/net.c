@@ -264,7 +264,7 @@ rl_net_new(const struct rl_net_opts *opts, struct rl_port_map *ports, size_t n_p
         .mask = n->addrs.mask,
         .gw = n->addrs.gw,
         .ipv6 = opts->enable_ipv6,
-        .mac = { 0x02, 0x52, 0x4c, 0x00, 0x02, 0x64 },
+        .mac = RL_NET_MAC,
     };
     inet_pton(AF_INET6, "fd00::100", &n->tap_cfg.addr6);
     inet_pton(AF_INET6, "fd00::2", &n->tap_cfg.gw6);
