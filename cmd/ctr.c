@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -657,6 +658,9 @@ detached_monitor(struct rl_ctx *c, const char *id, json_t *rec, int lock, int no
         close(notify);
     }
     sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
+    /* What the setup allocated and freed goes back: the monitor lives as long as the
+     * container, one per container. */
+    malloc_trim(0);
     if (monitor_io(&s, &l, sigfd, true, &status, &err) < 0) {
         (void)rl_pidfd_send_signal(l.pidfd, SIGKILL, NULL, 0);
         (void)waitpid(l.pid, NULL, 0);

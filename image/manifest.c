@@ -625,23 +625,3 @@ rl_image_config_freep(struct rl_image_config **c)
 {
     *c = rl_image_config_free(*c);
 }
-
-char **
-rl_chain_ids(char *const *diff_ids, size_t n)
-{
-    cleanup_strv char **chain = xzalloc((n + 1) * sizeof(char *));
-
-    for (size_t i = 0; i < n; i++) {
-        cleanup_free char *text = NULL;
-        cleanup_error rl_error_t err = NULL;
-
-        if (i == 0) {
-            chain[0] = xstrdup(diff_ids[0]);
-            continue;
-        }
-        text = xasprintf("%s %s", chain[i - 1], diff_ids[i]);
-        if (rl_digest_of(text, strlen(text), &chain[i], &err) < 0)
-            return NULL;
-    }
-    return steal_pointer(&chain);
-}
