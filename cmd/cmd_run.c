@@ -77,6 +77,7 @@
     "      --expose PORT[/PROTO]  expose a port (for -P)\n"                                     \
     "      --dns ADDR, --dns-search DOMAIN, --dns-option OPT   the container's resolv.conf\n"   \
     "      --add-host NAME:IP     an /etc/hosts entry (IP host-gateway: the host)\n"            \
+    "      --sysctl KEY=VALUE     a sysctl of the container's namespaces (net.*, ...)\n"        \
     "      --no-hosts, --cidfile FILE, --replace, --log-driver k8s-file|none\n"                 \
     "      --platform, --tls-verify, --creds, --authfile, --cert-dir   as for rl pull\n"        \
     "      --umask MASK, --oom-score-adj N, --shm-size SIZE\n"
@@ -122,7 +123,8 @@ struct run_opts {
     size_t n_ports;
     bool publish_all;
     char **expose, **dns, **dns_search, **dns_opts, **add_hosts; /* add_hosts: "NAME\tIP" */
-    char **argv;                                                 /* IMAGE [CMD...] */
+    json_t *sysctls;
+    char **argv; /* IMAGE [CMD...] */
     int argc;
 };
 
@@ -148,6 +150,7 @@ run_opts_release(struct run_opts *o)
     rl_strv_free(o->dns_search);
     rl_strv_free(o->dns_opts);
     rl_strv_free(o->add_hosts);
+    json_decref(o->sysctls);
 }
 
 static void
@@ -218,6 +221,7 @@ parse_run_opts(const char *verb, int argc, char **argv, struct run_opts *o, rl_e
         OPT_DNS_SEARCH,
         OPT_DNS_OPTION,
         OPT_ADD_HOST,
+        OPT_SYSCTL,
         OPT_SIG_PROXY,
         OPT_HELP,
     };
@@ -276,6 +280,7 @@ parse_run_opts(const char *verb, int argc, char **argv, struct run_opts *o, rl_e
         { "dns-option", required_argument, NULL, OPT_DNS_OPTION },
         { "dns-opt", required_argument, NULL, OPT_DNS_OPTION },
         { "add-host", required_argument, NULL, OPT_ADD_HOST },
+        { "sysctl", required_argument, NULL, OPT_SYSCTL },
         { "sig-proxy", optional_argument, NULL, OPT_SIG_PROXY },
         { "help", no_argument, NULL, OPT_HELP },
         { NULL, 0, NULL, 0 },
@@ -493,6 +498,16 @@ parse_run_opts(const char *verb, int argc, char **argv, struct run_opts *o, rl_e
                                      optarg);
             rl_strv_push(&o->dns_opts, optarg);
             break;
+        case OPT_SYSCTL: {
+            const char *eq = strchr(optarg, '=');
+            cleanup_free char *key = eq ? xstrndup(optarg, (size_t)(eq - optarg)) : NULL;
+            if (!key || !key[0])
+                return rl_make_error(err, 0, "--sysctl '%s': not KEY=VALUE", optarg);
+            if (!o->sysctls)
+                o->sysctls = json_object();
+            json_object_set_new(o->sysctls, key, json_string(eq + 1));
+            break;
+        }
         case OPT_ADD_HOST: {
             cleanup_free char *hname = NULL;
             cleanup_free char *hip = NULL;
@@ -573,6 +588,35 @@ parse_run_opts(const char *verb, int argc, char **argv, struct run_opts *o, rl_e
         return rl_make_error(err, 0, "%s: missing image name (see 'rl %s --help')", verb, verb);
     if (o->no_hosts && o->add_hosts)
         return rl_make_error(err, 0, "--no-hosts and --add-host cannot be set together");
+    {
+        /* podman's rule: only sysctls of the container's own namespaces. */
+        static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb",
+                                           "kernel.msgmni", "kernel.sem",
+                                           "kernel.shmall", "kernel.shmmax",
+                                           "kernel.shmmni", "kernel.shm_rmid_forced" };
+        const char *key;
+        json_t *val;
+        json_object_foreach (o->sysctls, key, val) {
+            bool ok = rl_str_has_prefix(key, "fs.mqueue.");
+            for (size_t i = 0; i < RL_ARRAY_SIZE(ipc); i++)
+                ok = ok || strcmp(key, ipc[i]) == 0;
+            if (rl_str_has_prefix(key, "net.")) {
+                if (o->net.mode == RL_NET_HOST)
+                    return rl_make_error(err, 0,
+                                         "--sysctl %s: not allowed with the host's network "
+                                         "namespace",
+                                         key);
+                ok = true;
+            }
+            if (!ok)
+                return rl_make_error(err, 0,
+                                     "--sysctl %s: not a sysctl of the container's namespaces "
+                                     "(net.*, fs.mqueue.*, kernel.msg*, kernel.sem, kernel.shm*)",
+                                     key);
+            if (strchr(key, '/') || strstr(key, ".."))
+                return rl_make_error(err, 0, "--sysctl '%s': not a sysctl name", key);
+        }
+    }
     if (o->net.mode != RL_NET_SLIRP && (o->n_ports || o->publish_all)) {
         rl_warning("port mappings have been discarded: the %s network has no published ports",
                    o->net.mode == RL_NET_HOST   ? "host"
@@ -1549,6 +1593,14 @@ build_spec(struct rl_ctx *ctx, struct run_opts *o, const struct image *im, const
     }
     if (seccomp)
         json_object_set_new(lx, "seccomp", seccomp);
+    {
+        /* podman's default: every group may ping in a network namespace of its own. */
+        json_t *sc = json_object();
+        if (o->net.mode != RL_NET_HOST)
+            json_object_set_new(sc, "net.ipv4.ping_group_range", json_string("0 0"));
+        json_object_update(sc, o->sysctls);
+        json_object_set_new(lx, "sysctl", sc);
+    }
     spec =
         json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o, s:O}", "ociVersion", "1.1.0", "process",
                   process, "root", "path", rootfs, "readonly", o->read_only, "hostname", hostname,

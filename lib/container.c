@@ -627,6 +627,10 @@ child_setup(struct child_args *a, char **ret_exe, bool *exec_failed, rl_error_t 
         return rl_make_error(err, errno, "setsid");
     if (new_netns(spec) && rl_netif_loopback_up(err) < 0)
         return rl_error_wrap(err, "network");
+    /* Before the container's /proc/sys is read-only: through the host's /proc, whose sys
+     * entries are those of our namespaces. */
+    if (spec->sysctl && write_sysctls(spec->sysctl, err) < 0)
+        return -1;
     if (a->o->tap) {
         cleanup_close int tap = -1;
         if (rl_netif_tap(a->o->tap, &tap, err) < 0)
@@ -663,8 +667,6 @@ child_setup(struct child_args *a, char **ret_exe, bool *exec_failed, rl_error_t 
     }
     if (rl_mount_finish(spec, rootfd, err) < 0)
         return rl_error_wrap(err, "rootfs");
-    if (spec->sysctl && write_sysctls(spec->sysctl, err) < 0)
-        return -1;
     if (a->o->user && resolve_user(a->o->user, a->o->group_add, p, err) < 0)
         return -1;
     if (a->o->stdio && set_stdio(a->o->stdio, err) < 0)

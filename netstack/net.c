@@ -466,11 +466,14 @@ rl_net_attach(struct rl_net *n, int tap_fd, pid_t pid, rl_error_t *err)
     if (n->fwd) {
         cleanup_free char *path = xasprintf("/proc/%d/ns/net", (int)pid);
         int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT)
+            goto done; /* it has exited already: nothing to forward to */
         if (fd < 0)
             return rl_make_error(err, errno, "open %s", path);
         if (rl_portfwd_set_netns(n->fwd, fd, err) < 0)
             return -1;
     }
+done:
     n->source.fill = fill;
     n->source.dispatch = dispatch;
     return 0;
