@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <net/route.h>
 #include <string.h>
@@ -87,6 +89,44 @@ setup_ipv6(const struct rl_tap_config *c, int ifindex, rl_error_t *err)
     return 0;
 }
 
+/* The transmit queue's length: through rtnetlink, as SIOCSIFTXQLEN wants CAP_NET_ADMIN in
+ * the host's user namespace. */
+static int
+set_qlen(const char *name, int qlen, rl_error_t *err)
+{
+    struct {
+        struct nlmsghdr nh;
+        struct ifinfomsg ifi;
+        struct rtattr rta;
+        uint32_t qlen;
+    } req = { 0 };
+    struct {
+        struct nlmsghdr nh;
+        struct nlmsgerr e;
+    } ack;
+    cleanup_close int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    ssize_t n;
+
+    if (fd < 0)
+        return rl_make_error(err, errno, "netlink socket");
+    req.nh.nlmsg_len = sizeof(req);
+    req.nh.nlmsg_type = RTM_NEWLINK;
+    req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+    req.ifi.ifi_family = AF_UNSPEC;
+    req.ifi.ifi_index = (int)if_nametoindex(name);
+    req.rta.rta_type = IFLA_TXQLEN;
+    req.rta.rta_len = RTA_LENGTH(sizeof(uint32_t));
+    req.qlen = (uint32_t)qlen;
+    if (send(fd, &req, sizeof(req), 0) < 0)
+        return rl_make_error(err, errno, "%s: set the queue length", name);
+    n = recv(fd, &ack, sizeof(ack), 0);
+    if (n < (ssize_t)sizeof(ack) || ack.nh.nlmsg_type != NLMSG_ERROR)
+        return rl_make_error(err, EPROTO, "%s: set the queue length: no answer", name);
+    if (ack.e.error != 0)
+        return rl_make_error(err, -ack.e.error, "%s: set the queue length to %d", name, qlen);
+    return 0;
+}
+
 int
 rl_netif_tap(const struct rl_tap_config *c, int *ret_fd, rl_error_t *err)
 {
@@ -123,6 +163,8 @@ rl_netif_tap(const struct rl_tap_config *c, int *ret_fd, rl_error_t *err)
     ifr.ifr_mtu = c->mtu;
     if (ioctl(sock, SIOCSIFMTU, &ifr) < 0)
         return rl_make_error(err, errno, "%s: set the MTU to %d", c->name, c->mtu);
+    if (c->qlen > 0 && set_qlen(c->name, c->qlen, err) < 0)
+        return -1;
     memset(&ifr, 0, sizeof(ifr));
     snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", c->name);
     ifr.ifr_hwaddr.sa_family = 1; /* ARPHRD_ETHER */

@@ -10,8 +10,9 @@
 #include "error.h"
 
 struct rl_tap_config {
-    const char *name;      /* "tap0" */
-    int mtu;               /* also sets the queue length (see rl_netif_tap) */
+    const char *name; /* "tap0" */
+    int mtu;
+    int qlen;              /* the transmit queue, in frames (0: the kernel's) */
     struct in_addr addr;   /* 10.0.2.100 */
     struct in_addr mask;   /* 255.255.255.0 */
     struct in_addr gw;     /* 10.0.2.2: the default route */

@@ -244,6 +244,20 @@ slirp_forward(struct rl_net *n, struct rl_port_map *m, rl_error_t *err)
     return 0;
 }
 
+/* The tap's queue holds what the monitor has not read yet: about 4 MB whatever the MTU
+ * (the kernel's 1000 frames would be 64 MB of 64 kB frames), and never fewer than 64 frames.
+ * RL_TAP_QLEN overrides (for measurements). */
+static int
+tap_qlen(int mtu)
+{
+    const char *env = getenv("RL_TAP_QLEN");
+    int q = (4 << 20) / (mtu > 0 ? mtu : 1500);
+
+    if (env && atoi(env) >= 0)
+        return atoi(env); /* 0: the kernel's */
+    return q < 64 ? 64 : q;
+}
+
 int
 rl_net_new(const struct rl_net_opts *opts, struct rl_port_map *ports, size_t n_ports,
            struct rl_net **ret, rl_error_t *err)
@@ -260,6 +274,7 @@ rl_net_new(const struct rl_net_opts *opts, struct rl_port_map *ports, size_t n_p
     n->tap_cfg = (struct rl_tap_config){
         .name = "tap0",
         .mtu = opts->mtu,
+        .qlen = tap_qlen(opts->mtu),
         .addr = n->addrs.ctr,
         .mask = n->addrs.mask,
         .gw = n->addrs.gw,
