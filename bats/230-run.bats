@@ -413,3 +413,22 @@ teardown() {
     run_rl ps -a -q
     assert "$output" == ""
 }
+
+@test "run: --sysctl sets the container's namespaced sysctls, podman's default ping range" {
+    run_rl run --rm "$IMG_BUSYBOX" cat /proc/sys/net/ipv4/ping_group_range
+    assert "$output" =~ ^0[[:space:]]+0$ "podman's default: every group may ping"
+    run_rl run --rm --sysctl net.ipv4.ip_unprivileged_port_start=0 --sysctl kernel.shmmni=100 \
+        "$IMG_BUSYBOX" cat /proc/sys/net/ipv4/ip_unprivileged_port_start /proc/sys/kernel/shmmni
+    assert "$output" == $'0\n100' "both written"
+    # Only what belongs to the container's own namespaces.
+    run_rl 125 run --rm --sysctl kernel.hostname=x "$IMG_BUSYBOX" true
+    assert "$output" =~ "not a sysctl of the container's namespaces"
+    run_rl 125 run --rm --network host --sysctl net.core.somaxconn=5 "$IMG_BUSYBOX" true
+    assert "$output" =~ "host's network namespace"
+    run_rl 125 run --rm --sysctl novalue "$IMG_BUSYBOX" true
+    assert "$output" =~ "not KEY=VALUE"
+    run_rl 125 run --rm --sysctl net.ipv4.no_such_knob=1 "$IMG_BUSYBOX" true
+    assert "$output" =~ "no_such_knob" "a sysctl the kernel does not have"
+    run_rl ps -a -q
+    assert "$output" == "" "bad input leaves no container"
+}
