@@ -82,11 +82,11 @@ ports_json(json_t *rec)
     json_t *p;
 
     json_array_foreach (rec_ports(rec), i, p)
-        json_array_append_new(
-            list, json_pack("{s:O, s:O, s:O, s:i, s:O}", "host_ip", json_object_get(p, "HostIp"),
-                            "container_port", json_object_get(p, "ContainerPort"), "host_port",
-                            json_object_get(p, "HostPort"), "range", 1, "protocol",
-                            json_object_get(p, "Protocol")));
+        json_array_append_new(list, json_pack("{s:O, s:O, s:O, s:i, s:O}", "host_ip",
+                                              json_object_get(p, "HostIp"), "container_port",
+                                              json_object_get(p, "ContainerPort"), "host_port",
+                                              json_object_get(p, "HostPort"), "range", 1,
+                                              "protocol", json_object_get(p, "Protocol")));
     return list;
 }
 
@@ -243,7 +243,7 @@ cmd_start(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
         return -1;
     if (so.attach && argc - optind > 1)
         return rl_make_error(err, 0, "start: --attach takes one container");
-    if (rl_ctx_init(g, true, &c, err) < 0)
+    if (rl_ctx_init(g, false, &c, err) < 0)
         return -1;
     r = for_each(&c, argc - optind, argv + optind, all ? ALL : NAMED, start_one, &so, err);
     rl_ctx_release(&c);
@@ -1210,9 +1210,9 @@ network_settings(json_t *rec)
     const char *arg = json_string_value(json_object_get(rl, "Network"));
     json_t *ports = json_object();
     json_t *ns = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:s, s:b, s:s, s:o}", "EndpointID",
-                           "", "Gateway", "", "IPAddress", "", "IPPrefixLen", 0, "IPv6Gateway",
-                           "", "GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0, "MacAddress",
-                           "", "HairpinMode", false, "SandboxKey", "", "Ports", ports);
+                           "", "Gateway", "", "IPAddress", "", "IPPrefixLen", 0, "IPv6Gateway", "",
+                           "GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0, "MacAddress", "",
+                           "HairpinMode", false, "SandboxKey", "", "Ports", ports);
     struct rl_net_opts no = { 0 };
     cleanup_error rl_error_t tmp = NULL;
     const char *key;
@@ -1223,9 +1223,9 @@ network_settings(json_t *rec)
     json_object_foreach (json_object_get(json_object_get(rec, "Config"), "ExposedPorts"), key, v)
         json_object_set_new(ports, key, json_null());
     json_array_foreach (rec_ports(rec), i, p) {
-        cleanup_free char *k = xasprintf("%lld/%s",
-                                         json_integer_value(json_object_get(p, "ContainerPort")),
-                                         json_string_value(json_object_get(p, "Protocol")));
+        cleanup_free char *k =
+            xasprintf("%lld/%s", json_integer_value(json_object_get(p, "ContainerPort")),
+                      json_string_value(json_object_get(p, "Protocol")));
         cleanup_free char *hp =
             xasprintf("%lld", json_integer_value(json_object_get(p, "HostPort")));
         json_t *list = json_object_get(ports, k);
@@ -1233,16 +1233,16 @@ network_settings(json_t *rec)
             list = json_array();
             json_object_set_new(ports, k, list);
         }
-        json_array_append_new(list, json_pack("{s:O, s:s}", "HostIp", json_object_get(p, "HostIp"),
-                                              "HostPort", hp));
+        json_array_append_new(
+            list, json_pack("{s:O, s:s}", "HostIp", json_object_get(p, "HostIp"), "HostPort", hp));
     }
     if (rl_ctr_is_running(rec) && arg && rl_net_parse(arg, &no, &tmp) == 0
         && no.mode == RL_NET_SLIRP) {
         struct rl_net_addrs a;
         char buf[INET_ADDRSTRLEN];
-        cleanup_free char *sandbox = xasprintf(
-            "/proc/%lld/ns/net",
-            json_integer_value(json_object_get(json_object_get(rec, "State"), "Pid")));
+        cleanup_free char *sandbox =
+            xasprintf("/proc/%lld/ns/net",
+                      json_integer_value(json_object_get(json_object_get(rec, "State"), "Pid")));
         if (rl_net_addrs(&no, &a, NULL) == 0) {
             json_object_set_new(ns, "IPAddress",
                                 json_string(inet_ntop(AF_INET, &a.ctr, buf, sizeof(buf))));
@@ -1307,12 +1307,12 @@ int cmd_inspect_image(struct rl_globals *g, int argc, char **argv, rl_error_t *e
 
 /* ------------------------------------------------------------------ port */
 
-#define HELP_PORT                                                                        \
-    "Usage: rl port [OPTIONS] CONTAINER [PORT[/PROTO]]\n\n"                              \
-    "List the published ports of a running container, or the host address of one\n"     \
-    "port.\n\n"                                                                          \
-    "Options:\n"                                                                          \
-    "  -a, --all     every running container\n"                                           \
+#define HELP_PORT                                                                   \
+    "Usage: rl port [OPTIONS] CONTAINER [PORT[/PROTO]]\n\n"                         \
+    "List the published ports of a running container, or the host address of one\n" \
+    "port.\n\n"                                                                     \
+    "Options:\n"                                                                    \
+    "  -a, --all     every running container\n"                                     \
     "  -l, --latest  the newest container\n"
 
 struct port_query {
@@ -1339,9 +1339,9 @@ port_one(struct rl_ctx *c, const char *id, const char *arg, void *data, rl_error
     json_array_foreach (rec_ports(rec), i, p) {
         const char *ip = json_string_value(json_object_get(p, "HostIp"));
         bool v6 = ip && strchr(ip, ':');
-        cleanup_free char *host = xasprintf("%s%s%s:%lld", v6 ? "[" : "", ip && ip[0] ? ip : "0.0.0.0",
-                                            v6 ? "]" : "",
-                                            json_integer_value(json_object_get(p, "HostPort")));
+        cleanup_free char *host =
+            xasprintf("%s%s%s:%lld", v6 ? "[" : "", ip && ip[0] ? ip : "0.0.0.0", v6 ? "]" : "",
+                      json_integer_value(json_object_get(p, "HostPort")));
         json_int_t cport = json_integer_value(json_object_get(p, "ContainerPort"));
         const char *proto = json_string_value(json_object_get(p, "Protocol"));
         if (q->one) {
@@ -1356,8 +1356,7 @@ port_one(struct rl_ctx *c, const char *id, const char *arg, void *data, rl_error
         found = true;
     }
     if (q->one && !found)
-        return rl_make_error(err, 0, "failed to find published port \"%u/%s\"", q->port,
-                             q->proto);
+        return rl_make_error(err, 0, "failed to find published port \"%u/%s\"", q->port, q->proto);
     return 0;
 }
 
@@ -1796,7 +1795,7 @@ cmd_restart(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
             return rl_cmd_bad_option("restart", argc, argv, err);
         }
     }
-    if (need_args("restart", argc - optind, all, err) < 0 || rl_ctx_init(g, true, &c, err) < 0)
+    if (need_args("restart", argc - optind, all, err) < 0 || rl_ctx_init(g, false, &c, err) < 0)
         return -1;
     if (running && !all)
         return rl_make_error(err, 0, "restart: --running goes with --all");

@@ -2,10 +2,14 @@
 #include "config.h"
 
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <getopt.h>
+#include <linux/nsfs.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -149,10 +153,34 @@ plain_error(rl_error_t *err)
     return -1;
 }
 
+static bool entered;
+
+int
+rl_cmd_store_userns_join(int nsfd, const char *what, rl_error_t *err)
+{
+    if (entered) {
+        /* Only when the namespace is ours already: a user namespace cannot be left. */
+        cleanup_close int owner = ioctl(nsfd, NS_GET_USERNS);
+        cleanup_close int self = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+        struct stat a, b;
+        if (owner >= 0 && self >= 0 && fstat(owner, &a) == 0 && fstat(self, &b) == 0
+            && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+            return 0;
+        return rl_make_error(err, EBUSY,
+                             "%s: it belongs to another container's user namespace, which this "
+                             "command cannot join once it acted on other containers: start "
+                             "the container alone (rl start NAME)",
+                             what);
+    }
+    if (rl_userns_join_owner(nsfd, what, err) < 0)
+        return -1;
+    entered = true;
+    return 0;
+}
+
 int
 rl_cmd_store_userns(bool *single, rl_error_t *err)
 {
-    static bool entered;
     static bool was_single;
 
     if (!entered) {

@@ -124,6 +124,7 @@ struct run_opts {
     bool publish_all;
     char **expose, **dns, **dns_search, **dns_opts, **add_hosts; /* add_hosts: "NAME\tIP" */
     json_t *sysctls;
+    char *netns; /* the network namespace joined (ns:, container:) */
     char **argv; /* IMAGE [CMD...] */
     int argc;
 };
@@ -151,6 +152,7 @@ run_opts_release(struct run_opts *o)
     rl_strv_free(o->dns_opts);
     rl_strv_free(o->add_hosts);
     json_decref(o->sysctls);
+    free(o->netns);
 }
 
 static void
@@ -1575,9 +1577,8 @@ build_spec(struct rl_ctx *ctx, struct run_opts *o, const struct image *im, const
     }
     ns = json_pack("[{s:s}, {s:s}, {s:s}, {s:s}, {s:s}]", "type", "pid", "type", "ipc", "type",
                    "uts", "type", "mount", "type", "cgroup");
-    if (o->net.mode == RL_NET_NS)
-        json_array_append_new(ns,
-                              json_pack("{s:s, s:s}", "type", "network", "path", o->net.ns_path));
+    if (o->netns)
+        json_array_append_new(ns, json_pack("{s:s, s:s}", "type", "network", "path", o->netns));
     else if (o->net.mode != RL_NET_HOST)
         json_array_append_new(ns, json_pack("{s:s}", "type", "network"));
     lx = json_pack("{s:o, s:o, s:o}", "namespaces", ns, "maskedPaths", strv_json(masked),
@@ -1792,7 +1793,8 @@ run_or_create(struct rl_globals *g, const char *verb, int argc, char **argv, rl_
                              "--userns=keep-id: only for a user whose uid and gid are "
                              "between 1 and 65535");
     }
-    if (rl_ctx_init(g, true, &ctx, err) < 0 || create_container(&ctx, &o, &id, err) < 0) {
+    if (rl_ctx_init(g, false, &ctx, err) < 0 || rl_ctr_net_enter(&ctx, &o.net, &o.netns, err) < 0
+        || create_container(&ctx, &o, &id, err) < 0) {
         run_opts_release(&o);
         rl_ctx_release(&ctx);
         return -1;

@@ -337,6 +337,58 @@ keepid_fuse_map(json_int_t id)
                      (long long)id + 1, (long long)id + 1, 65535 - (long long)id);
 }
 
+int
+rl_ctr_net_enter(struct rl_ctx *c, const struct rl_net_opts *net, char **ret_path, rl_error_t *err)
+{
+    cleanup_free char *path = NULL;
+    cleanup_close int fd = -1;
+
+    *ret_path = NULL;
+    if (net->mode == RL_NET_NS) {
+        path = xstrdup(net->ns_path);
+    } else if (net->mode == RL_NET_CONTAINER) {
+        cleanup_free char *id = NULL;
+        cleanup_json json_t *rec = NULL;
+        if (rl_ctr_lookup(c->store, net->ns_path, &id, err) < 0
+            || rl_ctr_load_fresh(c, id, &rec, err) < 0)
+            return rl_error_wrap(err, "--network container:%s", net->ns_path);
+        if (!rl_ctr_is_running(rec))
+            return rl_make_plain_error(
+                err, EINVAL, "--network container:%s: the container is not running", net->ns_path);
+        path = xasprintf("/proc/%lld/ns/net",
+                         json_integer_value(json_object_get(json_object_get(rec, "State"), "Pid")));
+    } else {
+        return rl_cmd_store_userns(NULL, err);
+    }
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return rl_make_error(err, errno, "--network: open the network namespace %s", path);
+    {
+        cleanup_free char *what = xasprintf("--network: the network namespace %s", path);
+        if (rl_cmd_store_userns_join(fd, what, err) < 0)
+            return -1;
+    }
+    *ret_path = steal_pointer(&path);
+    return 0;
+}
+
+/* The network namespace that the container being started joins (rl_ctr_start), or NULL. */
+static char *joined_netns;
+
+/* The network namespace joined (ns:PATH, container:NAME): where it is now. */
+static int
+set_netns_path(struct rl_spec *spec, const char *path)
+{
+    for (size_t i = 0; i < spec->n_namespaces; i++) {
+        if (spec->namespaces[i].type == CLONE_NEWNET) {
+            free(spec->namespaces[i].path);
+            spec->namespaces[i].path = xstrdup(path);
+            return 0;
+        }
+    }
+    return -1;
+}
+
 /* The user-mode network of the record's rl.Network: set up, and its host ports bound, before
  * the container starts. */
 static int
@@ -348,6 +400,8 @@ prepare_network(struct starting *s, json_t *rl, rl_error_t *err)
 
     if (rl_net_parse(arg ? arg : "none", &s->net_opts, err) < 0)
         return -1;
+    if (joined_netns)
+        (void)set_netns_path(s->spec, joined_netns);
     if (s->net_opts.mode != RL_NET_SLIRP)
         return 0;
     json_array_foreach (json_object_get(rl, "Ports"), i, v) {
@@ -747,6 +801,22 @@ rl_ctr_start(struct rl_ctx *c, const char *id, enum rl_start_mode mode, bool rem
         close(lock);
         return rl_make_error(err, EBUSY, "container %s is already running",
                              json_string_value(json_object_get(rec, "Name")));
+    }
+    {
+        /* The user namespace to be in: the store's, or the one that owns the network
+         * namespace the container joins. */
+        struct rl_net_opts no = { 0 };
+        const char *arg = json_string_value(json_object_get(json_object_get(rec, "rl"), "Network"));
+        int r = rl_net_parse(arg ? arg : "none", &no, err);
+        free(joined_netns);
+        joined_netns = NULL;
+        if (r == 0)
+            r = rl_ctr_net_enter(c, &no, &joined_netns, err);
+        rl_net_opts_release(&no);
+        if (r < 0) {
+            close(lock);
+            return -1;
+        }
     }
     if (mode == RL_START_DETACHED)
         return start_detached(c, id, rec, lock, remove_on_failure, err);

@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "error.h"
+#include "netopts.h"
 #include "rl.h"
 
 struct rl_ctx {
@@ -24,6 +25,12 @@ enum rl_start_mode {
     RL_START_FOREGROUND, /* this process is the monitor; stdio relayed */
     RL_START_DETACHED,   /* a detached monitor; returns once the container runs */
 };
+
+/* The network namespace that a container of NET (ns:PATH or container:NAME) joins: its path
+ * in *RET_PATH, and this process enters the user namespace that owns it (instead of one of
+ * its own). Other modes: *RET_PATH is NULL and the store's user namespace is entered. */
+int rl_ctr_net_enter(struct rl_ctx *c, const struct rl_net_opts *net, char **ret_path,
+                     rl_error_t *err);
 
 /* Start container ID. Foreground: *RET_STATUS gets the container's exit status. Errors of
  * the process's exec set rl_exit_status to 126/127. When REMOVE_ON_FAILURE, a container that

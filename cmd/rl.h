@@ -79,6 +79,9 @@ int cmd_version(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
  * map), once per process; a no-op for root. Must come before any thread. *SINGLE (may be
  * NULL): only one id is mapped. */
 int rl_cmd_store_userns(bool *single, rl_error_t *err);
+/* Instead of a user namespace of its own: that of the namespace NSFD (another container's
+ * network), before anything else is done in one. */
+int rl_cmd_store_userns_join(int nsfd, const char *what, rl_error_t *err);
 
 struct rl_store;
 struct rl_pull_opts;

@@ -614,6 +614,11 @@ child_setup(struct child_args *a, char **ret_exe, bool *exec_failed, rl_error_t 
     struct rl_process *p = &spec->process;
     cleanup_close int rootfd = -1;
 
+    /* The process starts with every signal's default action, whatever the monitor ignores
+     * (SIGPIPE, for the network). */
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP)
+            (void)signal(sig, SIG_DFL);
     if (a->plan->new_userns && sync_wait(a->sock, MSG_MAPS_DONE, err) < 0)
         return -1;
     /* Root of the new user namespace, when 0 is mapped. */

@@ -2,7 +2,9 @@
 
 #include <fcntl.h>
 #include <pwd.h>
+#include <linux/nsfs.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <limits.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -341,6 +343,41 @@ rl_idmap_caller(struct rl_idmap_range **ret_uids, size_t *ret_n_uids,
     rl_idmap_default(gid, subg, ng, ret_gids, ret_n_gids);
     if (ret_single)
         *ret_single = nu == 0;
+    return 0;
+}
+
+int
+rl_userns_join_owner(int nsfd, const char *what, rl_error_t *err)
+{
+    cleanup_close int userns = ioctl(nsfd, NS_GET_USERNS);
+    cleanup_close int self = -1;
+    struct stat a, b;
+    uid_t owner = (uid_t)-1;
+
+    if (userns < 0)
+        return rl_make_error(err, errno, "%s: its user namespace", what);
+    self = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+    if (self >= 0 && fstat(self, &a) == 0 && fstat(userns, &b) == 0 && a.st_ino == b.st_ino
+        && a.st_dev == b.st_dev) {
+        if (geteuid() == 0)
+            return 0; /* real root, or there already */
+        return rl_make_error(err, EPERM,
+                             "%s: it belongs to the host's user namespace, which a rootless "
+                             "container cannot join",
+                             what);
+    }
+    if (ioctl(userns, NS_GET_OWNER_UID, &owner) < 0)
+        return rl_make_error(err, errno, "%s: the owner of its user namespace", what);
+    if (owner != getuid())
+        return rl_make_error(err, EPERM, "%s: it belongs to another user (uid %u)", what,
+                             (unsigned)owner);
+    if (setns(userns, CLONE_NEWUSER) < 0)
+        return rl_make_error(err, errno,
+                             "%s: enter its user namespace (a namespace created inside another "
+                             "container cannot be joined)",
+                             what);
+    if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+        return rl_make_error(err, errno, "%s: become root in its user namespace", what);
     return 0;
 }
 

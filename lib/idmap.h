@@ -43,6 +43,10 @@ int rl_idmap_caller(struct rl_idmap_range **ret_uids, size_t *ret_n_uids,
  * become root in it, so that files can be given the ids they have in images. Must be called
  * before any thread is started. A no-op for real root. */
 int rl_userns_enter(bool *ret_single, rl_error_t *err);
+/* Instead: join the user namespace that owns the namespace NSFD (another container's, to join
+ * its network), which must be the caller's own (created by a process of the caller's with
+ * the same maps), and become root in it. WHAT names NSFD in errors. */
+int rl_userns_join_owner(int nsfd, const char *what, rl_error_t *err);
 
 /* Map an id inside to the host (UINT32_MAX... returns -1 when unmapped). */
 long long rl_idmap_to_host(const struct rl_idmap_range *map, size_t n, uint32_t id);

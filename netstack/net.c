@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <slirp/libslirp.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -265,6 +266,9 @@ rl_net_new(const struct rl_net_opts *opts, struct rl_port_map *ports, size_t n_p
     struct rl_net *n = xzalloc(sizeof(*n));
     SlirpConfig cfg = { 0 };
 
+    /* libslirp and the port forwarder write to sockets whose peers may be gone: EPIPE, not
+     * the end of the monitor (the container's process gets the default action back). */
+    (void)signal(SIGPIPE, SIG_IGN);
     n->opts = opts;
     n->ports = ports;
     n->n_ports = n_ports;

@@ -15,7 +15,10 @@
 struct rl_net;
 
 /* The container's MAC address on the user-mode network. */
-#define RL_NET_MAC      { 0x02, 0x52, 0x4c, 0x00, 0x02, 0x64 }
+#define RL_NET_MAC                         \
+    {                                      \
+        0x02, 0x52, 0x4c, 0x00, 0x02, 0x64 \
+    }
 #define RL_NET_MAC_TEXT "02:52:4c:00:02:64"
 
 /* The addresses of the network of OPTS (its cidr): the container's, the gateway's (the

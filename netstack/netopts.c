@@ -18,7 +18,7 @@
 #define MTU_MIN         68
 #define MTU_MAX         65521
 
-static const char net_modes[] = "slirp[:OPTIONS], none, host or ns:PATH";
+static const char net_modes[] = "slirp[:OPTIONS], none, host, ns:PATH or container:NAME";
 static const char slirp_options[] =
     "mtu=, allow_host_loopback=, enable_ipv6=, cidr=, port_handler= or dns_forward=";
 
@@ -296,9 +296,10 @@ rl_net_parse(const char *arg, struct rl_net_opts *ret, rl_error_t *err)
         return invalid(err, what, arg, "a bridge needs root and is not available rootless: use %s",
                        net_modes);
     } else if (strcmp(name, "container") == 0) {
-        return invalid(
-            err, what, arg,
-            "joining another container's network (container:NAME) is not supported: use ns:/proc/PID/ns/net");
+        if (!opts || !opts[0])
+            return invalid(err, what, arg, "container: needs a container's name or id");
+        o.mode = RL_NET_CONTAINER;
+        o.ns_path = xstrdup(opts);
     } else if (strcmp(name, "pasta") == 0) {
         return invalid(err, what, arg, "pasta is not supported: use %s", net_modes);
     } else {

@@ -10,10 +10,11 @@
 #include "error.h"
 
 enum rl_net_mode {
-    RL_NET_SLIRP, /* the default: user-mode network (libslirp in the monitor) */
-    RL_NET_NONE,  /* a namespace with loopback only */
-    RL_NET_HOST,  /* the host's namespace */
-    RL_NET_NS,    /* join the namespace at ns_path */
+    RL_NET_SLIRP,     /* the default: user-mode network (libslirp in the monitor) */
+    RL_NET_NONE,      /* a namespace with loopback only */
+    RL_NET_HOST,      /* the host's namespace */
+    RL_NET_NS,        /* join the namespace at ns_path */
+    RL_NET_CONTAINER, /* join the namespace of the running container named ns_path */
 };
 
 enum rl_port_handler {
@@ -23,7 +24,7 @@ enum rl_port_handler {
 
 struct rl_net_opts {
     enum rl_net_mode mode;
-    char *ns_path; /* RL_NET_NS */
+    char *ns_path; /* RL_NET_NS; RL_NET_CONTAINER: the container's name or id */
     /* RL_NET_SLIRP: */
     int mtu;                  /* 65520 unless mtu= */
     bool allow_host_loopback; /* 10.0.2.2 reaches the host's 127.0.0.1 (default false) */

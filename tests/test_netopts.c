@@ -397,14 +397,18 @@ test_net_modes(void)
 
     net_bad(
         "bridge",
-        "invalid --network 'bridge': a bridge needs root and is not available rootless: use slirp[:OPTIONS], none, host or ns:PATH");
+        "invalid --network 'bridge': a bridge needs root and is not available rootless: use slirp[:OPTIONS], none, host, ns:PATH or container:NAME");
     net_bad("bridge:ip=10.88.0.5", "a bridge needs root");
-    net_bad("pasta", "pasta is not supported: use slirp[:OPTIONS], none, host or ns:PATH");
+    net_bad("pasta",
+            "pasta is not supported: use slirp[:OPTIONS], none, host, ns:PATH or container:NAME");
     net_bad("pasta:-T,8080", "pasta is not supported");
-    net_bad("container:web", "container:NAME) is not supported: use ns:/proc/PID/ns/net");
+    ok(net_ok("container:web", &o) && o.mode == RL_NET_CONTAINER && strcmp(o.ns_path, "web") == 0,
+       "--network container:web");
+    rl_net_opts_release(&o);
+    net_bad("container:", "container: needs a container's name or id");
     net_bad(
         "mynet",
-        "unknown network mode 'mynet' (named networks need a bridge, which needs root): use slirp[:OPTIONS], none, host or ns:PATH");
+        "unknown network mode 'mynet' (named networks need a bridge, which needs root): use slirp[:OPTIONS], none, host, ns:PATH or container:NAME");
     net_bad("net1,net2", "unknown network mode 'net1,net2'");
     net_bad("Host", "unknown network mode 'Host'");
     net_bad("SLIRP", "unknown network mode 'SLIRP'");
