@@ -38,15 +38,15 @@ rec_name(json_t *rec)
     return n ? n : "";
 }
 
-/* The published ports of a container: those bound while it runs, else those asked for. */
-static json_t *rec_ports(json_t *rec);
+/* The published ports of a container: those bound at its last start (random host ports
+ * included), else those asked for. */
 static json_t *
 rec_ports(json_t *rec)
 {
     json_t *rl = json_object_get(rec, "rl");
     json_t *active = json_object_get(rl, "ActivePorts");
 
-    if (active && rl_ctr_is_running(rec))
+    if (active)
         return active;
     return json_object_get(rl, "Ports");
 }
@@ -1226,8 +1226,8 @@ network_settings(json_t *rec)
         cleanup_free char *k =
             xasprintf("%lld/%s", json_integer_value(json_object_get(p, "ContainerPort")),
                       json_string_value(json_object_get(p, "Protocol")));
-        cleanup_free char *hp =
-            xasprintf("%lld", json_integer_value(json_object_get(p, "HostPort")));
+        json_int_t hpn = json_integer_value(json_object_get(p, "HostPort"));
+        cleanup_free char *hp = hpn ? xasprintf("%lld", (long long)hpn) : xstrdup("");
         json_t *list = json_object_get(ports, k);
         if (!json_is_array(list)) {
             list = json_array();
@@ -1924,7 +1924,7 @@ cmd_inspect(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     "Manage containers.\n\n"                                                      \
     "Commands:\n"                                                                 \
     "  create, run, start, stop, kill, restart, rm, ps (ls, list), wait, logs,\n" \
-    "  inspect, exec, top, cp, export, rename, prune, exists\n"
+    "  inspect, exec, top, port, cp, export, rename, prune, exists\n"
 
 static int
 container_inspect(struct rl_globals *g, int argc, char **argv, rl_error_t *err)

@@ -204,7 +204,6 @@ record_exit(struct rl_ctx *c, const char *id, int status)
         json_object_set_new(state, "ExitCode", json_integer(status));
         json_object_set_new(state, "FinishedAt", json_string(now));
         json_object_del(json_object_get(rec, "rl"), "MonitorPid");
-        json_object_del(json_object_get(rec, "rl"), "ActivePorts");
         if (rl_ctr_save(c->store, id, rec, &tmp) < 0)
             rl_error_warn_and_release(&tmp);
     }
