@@ -3,7 +3,7 @@
 # (and link rl-oci to it).
 # shellcheck shell=bash
 
-_rl_verbs="oci run create start stop restart kill rm ps wait logs exec top cp export rename container pull images
+_rl_verbs="oci run create start stop restart kill rm ps wait logs exec top port cp export rename container pull images
            rmi tag image history inspect save load import login logout info doctor version help"
 _rl_global_opts="--root --log --log-format --log-level --debug --help --version"
 _rl_oci_opts="--root --log --log-format --debug --systemd-cgroup --rootless --help"
@@ -314,12 +314,13 @@ _rl_image_complete() {
 # The container commands: `rl VERB` or `rl container VERB`, with rm as remove and ps as ls
 # and list.
 _rl_container_verbs="create run start stop kill restart rm remove ps ls list wait logs inspect
-                     exec top cp export rename prune exists"
+                     exec top port cp export rename prune exists"
 _rl_run_flags="-i --interactive -t --tty --rm --name -e --env --env-file -w --workdir -u --user
                --group-add --entrypoint -h --hostname -v --volume --mount --tmpfs --read-only
                --read-only-tmpfs=false --init --userns --cap-add --cap-drop --privileged
                --security-opt --ulimit --stop-signal --stop-timeout -l --label --label-file
-               --annotation --pull -q --quiet --network --no-hosts --cidfile --replace
+               --annotation --pull -q --quiet --network -p --publish -P --publish-all --expose
+               --dns --dns-search --dns-option --add-host --sysctl --no-hosts --cidfile --replace
                --log-driver --umask --oom-score-adj --shm-size --platform --tls-verify
                --tls-verify=false --creds --authfile --cert-dir"
 _rl_caps="ALL CAP_AUDIT_CONTROL CAP_AUDIT_READ CAP_AUDIT_WRITE CAP_BLOCK_SUSPEND CAP_BPF
@@ -354,6 +355,7 @@ _rl_ctr_flags() {
                 --privileged --preserve-fds" ;;
     prune) echo "-f --force" ;;
     top) echo "--list-descriptors" ;;
+    port) echo "-a --all -l --latest" ;;
     cp) echo "-a --archive --archive=false" ;;
     export) echo "-o --output" ;;
     esac
@@ -372,7 +374,8 @@ _rl_ctr_takes_arg() {
             --cap-add | --cap-drop | --security-opt | --ulimit | --stop-signal | \
             --stop-timeout | -l | --label | --label-file | --annotation | --pull | --network | \
             --net | --platform | --creds | --authfile | --cert-dir | --cidfile | --log-driver | \
-            --log-opt | --umask | --oom-score-adj | --shm-size | -p | --publish) return 0 ;;
+            --log-opt | --umask | --oom-score-adj | --shm-size | -p | --publish | --expose | \
+            --dns | --dns-search | --dns-option | --dns-opt | --add-host | --sysctl) return 0 ;;
         esac
         ;;
     stop | rm | restart) [[ "$1" == -t || "$1" == --time || "$1" == --timeout ]] && return 0 ;;
@@ -392,12 +395,41 @@ _rl_ctr_takes_arg() {
     return 1
 }
 
-# _rl_compgen WORDS CUR: COMPREPLY from WORDS; no space after a single "KEY=" or "A,".
+# _rl_compgen WORDS CUR: COMPREPLY from WORDS; no space after a single "KEY=", "A," or "K:".
 _rl_compgen() {
     mapfile -t COMPREPLY < <(compgen -W "$1" -- "$2")
-    if [ "${#COMPREPLY[@]}" -eq 1 ] && [[ "${COMPREPLY[0]}" == *[=,] ]]; then
+    if [ "${#COMPREPLY[@]}" -eq 1 ] && [[ "${COMPREPLY[0]}" == *[=,:] ]]; then
         compopt -o nospace 2>/dev/null || true
     fi
+}
+
+# _rl_network_value CUR: fill COMPREPLY for the value of --network: the modes, the options
+# of slirp:OPT=VALUE,... (one after each comma), and the path of ns:PATH.
+_rl_network_value() {
+    local cur=$1 mode opts last words
+    case "$cur" in
+    slirp:* | slirp4netns:*)
+        mode=${cur%%:*}
+        opts=${cur#*:}
+        last=${opts##*,}
+        case "$last" in
+        allow_host_loopback=* | enable_ipv6=*) words="${last%%=*}=true ${last%%=*}=false" ;;
+        port_handler=*) words="port_handler=rootlesskit port_handler=slirp4netns" ;;
+        *=*) words='' ;; # mtu=, cidr=, dns_forward=: a number or an address
+        *) words="mtu= allow_host_loopback= enable_ipv6= cidr= port_handler= dns_forward=" ;;
+        esac
+        _rl_compgen "$words" "$last"
+        COMPREPLY=("${COMPREPLY[@]/#/$mode:${opts%"$last"}}")
+        ;;
+    ns:*)
+        mapfile -t COMPREPLY < <(compgen -f -- "${cur#ns:}")
+        COMPREPLY=("${COMPREPLY[@]/#/ns:}")
+        ;;
+    container:*)
+        _rl_compgen "$(_rl_containers "" running | sed 's/^/container:/')" "$cur"
+        ;;
+    *) _rl_compgen "slirp slirp: slirp4netns slirp4netns: none host ns: container:" "$cur" ;;
+    esac
 }
 
 # _rl_containers ROOT [running]: the names of the containers (only the running ones with
@@ -408,6 +440,13 @@ _rl_containers() {
     cmd+=(ps)
     [ "${2:-}" = running ] || cmd+=(-a)
     "${cmd[@]}" --format '{{.Names}}' 2>/dev/null
+}
+
+# _rl_ports ROOT CONTAINER: the published ports of CONTAINER ("80/tcp"), quietly.
+_rl_ports() {
+    local -a cmd=("${_rl_prog:-rl}")
+    [ -n "$1" ] && cmd+=(--root "$1")
+    "${cmd[@]}" port "$2" 2>/dev/null | sed 's/ ->.*//' | sort -u
 }
 
 # _rl_ctr_value OPTION VERB CUR: fill COMPREPLY for the value of OPTION of container command
@@ -436,7 +475,17 @@ _rl_ctr_value() {
         ;;
     *:--stop-signal | kill:-s | kill:--signal) _rl_compgen "$_rl_signals" "$cur" ;;
     *:--pull) _rl_compgen "missing always never newer" "$cur" ;;
-    *:--network | *:--net) _rl_compgen "none host" "$cur" ;;
+    *:--network | *:--net) _rl_network_value "$cur" ;;
+    *:--dns) _rl_compgen "none" "$cur" ;;
+    *:--dns-search) _rl_compgen "." "$cur" ;;
+    *:--dns-option | *:--dns-opt)
+        _rl_compgen "ndots: timeout: attempts: rotate edns0 single-request single-request-reopen
+            use-vc" "$cur"
+        ;;
+    *:--add-host)
+        # NAME:IP; the address host-gateway is the host.
+        [[ "$cur" == *:* ]] && _rl_compgen "${cur%%:*}:host-gateway" "$cur"
+        ;;
     *:--log-driver) _rl_compgen "k8s-file none" "$cur" ;;
     *:--userns) _rl_compgen "host" "$cur" ;;
     *:--platform | *:--cert-dir) _rl_complete_value "$opt" "$verb" "$cur" ;;
@@ -453,11 +502,11 @@ _rl_ctr_value() {
 }
 
 # _rl_ctr_complete: complete the container commands (run, create, start, stop, restart, kill,
-# rm, ps, wait, logs, exec, top, cp, export, rename, inspect, container), from the words of
-# _rl_line_words.
+# rm, ps, wait, logs, exec, top, port, cp, export, rename, inspect, container), from the words
+# of _rl_line_words.
 _rl_ctr_complete() {
     local -a words
-    local i=1 n w cur prev verb='' sub='' what='' root='' npos=0 type=all
+    local i=1 n w cur prev verb='' sub='' what='' root='' npos=0 type=all first='' selector=''
 
     _rl_line_words
     n=$((${#words[@]} - 1))
@@ -484,12 +533,15 @@ _rl_ctr_complete() {
             esac
         elif [[ "$w" == -* ]]; then
             [[ "$w" == --type=* ]] && type=${w#--type=}
+            # rl port --all|--latest takes no container.
+            [ "$what" = port ] && [[ "$w" =~ ^(-a|--all|-l|--latest)$ ]] && selector=$w
             if [[ "$w" != *=* ]] && _rl_ctr_takes_arg "$w" "$what"; then
                 [[ "$w" == -t || "$w" == --type ]] && [ "$what" = inspect ] && type=${words[i + 1]}
                 i=$((i + 2))
                 continue
             fi
         else
+            [ "$npos" -eq 0 ] && first=$w
             npos=$((npos + 1))
             case "$what" in
             run | create | exec)
@@ -525,6 +577,14 @@ _rl_ctr_complete() {
             ;;
         stop | kill | exec)
             mapfile -t COMPREPLY < <(compgen -W "$(_rl_containers "$root" running)" -- "$cur")
+            ;;
+        port)
+            # The running container, then one of its published ports ("80/tcp").
+            if [ -z "$selector" ] && [ "$npos" -eq 0 ]; then
+                mapfile -t COMPREPLY < <(compgen -W "$(_rl_containers "$root" running)" -- "$cur")
+            elif [ -z "$selector" ] && [ "$npos" -eq 1 ]; then
+                mapfile -t COMPREPLY < <(compgen -W "$(_rl_ports "$root" "$first")" -- "$cur")
+            fi
             ;;
         top)
             if [ "$npos" -eq 0 ]; then
@@ -691,8 +751,8 @@ _rl() {
     pull | images | rmi | tag | image | save | load | import | login | logout)
         _rl_image_complete
         ;;
-    run | create | start | stop | restart | kill | rm | ps | wait | logs | exec | top | cp | \
-        export | rename | container | inspect)
+    run | create | start | stop | restart | kill | rm | ps | wait | logs | exec | top | port | \
+        cp | export | rename | container | inspect)
         _rl_ctr_complete
         ;;
     info | doctor | version)
