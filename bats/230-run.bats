@@ -375,24 +375,13 @@ teardown() {
 }
 
 @test "run -it: the process reads what is typed on the terminal" {
-    local drive=$BATS_TEST_DIRNAME/../tests/helpers/ptydrive.py try
-    # ptydrive types once the process has said "ready" and been quiet for a moment. Known
-    # issue, being investigated: in some runs (often in CI) the exit is not seen within 30 s
-    # although the process has printed its last line; up to three tries, then a skip that
-    # says so. Lost input still fails the test.
-    for try in 1 2 3; do
-        run "$drive" 'hello there\r' "$RL" --root "$RL_ROOT" run -it --rm "$IMG_BUSYBOX" \
-            sh -c 'echo ready; read line; echo "got:$line"; tty; exit 3' 3>&-
-        [ "$status" -eq 124 ] || break
-        echo "# try $try timed out: $output" >&2
-    done
+    # ptydrive types once the process has said "ready" and been quiet for a moment.
+    run "$BATS_TEST_DIRNAME/../tests/helpers/ptydrive.py" 'hello there\r' \
+        "$RL" --root "$RL_ROOT" run -it --rm "$IMG_BUSYBOX" \
+        sh -c 'echo ready; read line; echo "got:$line"; tty; exit 3' 3>&-
     assert "$output" =~ "got:hello there" "what was typed"
     assert "$output" =~ "/dev/pts/0" "on the container's terminal"
     assert "$output" !~ $'\r\r\n' "no doubled carriage returns (the terminal is raw)"
-    if [ "$status" -eq 124 ]; then
-        # The input arrived (checked above); the exit was not seen in time. Open issue.
-        skip "known issue: rl run -it's exit not seen by the pty driver within 30 s"
-    fi
     assert "$status" -eq 3 "the process's exit status"
 }
 

@@ -48,11 +48,16 @@ def main():
                 and time.time() - quiet_since > 0.3):
             os.write(fd, pieces.pop(0))
             next_at = time.time() - start + 1.0
+    # EOF or EIO on the master comes when the last descriptor of the slave is closed, and
+    # the kernel closes a process's files on its way out, before the process can be reaped:
+    # a waitpid(WNOHANG) right then can still find it running. Wait for it (to the limit).
+    while status is None and time.time() - start < 30:
+        done, st = os.waitpid(pid, os.WNOHANG)
+        if done:
+            status = st
+        else:
+            time.sleep(0.01)
     if status is None:
-        done, status = os.waitpid(pid, os.WNOHANG)
-    else:
-        done = pid
-    if done == 0:
         os.kill(pid, 9)
         os.waitpid(pid, 0)
         sys.stdout.write(out.decode(errors="replace"))
