@@ -311,7 +311,7 @@ rl_net_new(const struct rl_net_opts *opts, struct rl_port_map *ports, size_t n_p
     if (opts->port_handler == RL_PORT_FORWARDER && rl_portfwd_new(ports, n_ports, &n->fwd, err) < 0)
         goto fail;
     for (size_t i = 0; i < n_ports; i++) {
-        if (opts->port_handler == RL_PORT_FORWARDER && strcmp(ports[i].proto, "tcp") == 0)
+        if (opts->port_handler == RL_PORT_FORWARDER)
             continue;
         if (slirp_forward(n, &ports[i], err) < 0)
             goto fail;

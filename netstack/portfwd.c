@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fs.h"
@@ -20,6 +21,9 @@
 #define PIPE_SIZE      (1 << 20) /* fs.pipe-max-size's default: what a user may ask for */
 #define MAX_CONNS      4096
 #define ACCEPT_A_ROUND 64
+#define MAX_FLOWS      1024
+#define FLOW_IDLE_MS   60000 /* a UDP client silent this long is forgotten */
+#define DGRAMS_A_ROUND 64
 
 struct dir {
     int pipe[2];
@@ -40,7 +44,20 @@ struct conn {
 
 struct listener {
     int fd;
+    bool udp;
     struct rl_port_map map;
+    size_t idx;
+};
+
+/* A UDP client of a published port: its datagrams go out of a socket of ours in the
+ * container's namespace, connected to the container's port; what comes back goes to the
+ * client from the listener's socket. */
+struct flow {
+    struct listener *l;
+    struct sockaddr_storage client;
+    socklen_t client_len;
+    int fd;
+    int64_t last_ms;
     size_t idx;
 };
 
@@ -49,6 +66,9 @@ struct rl_portfwd {
     size_t n_ls;
     struct conn **conns;
     size_t n_conns, cap_conns;
+    struct flow **flows;
+    size_t n_flows;
+    uint8_t *dgram; /* 64 kB */
     /* Sockets in the container's namespace come from a thread that lives there: a process
      * in a user namespace below the host's can enter the container's network namespace but
      * never return to the host's. */
@@ -155,17 +175,16 @@ rl_portfwd_new(struct rl_port_map *maps, size_t n, struct rl_portfwd **ret, rl_e
 
     f->req[0] = f->req[1] = f->rep[0] = f->rep[1] = -1;
     for (size_t i = 0; i < n; i++) {
-        int fd;
-        if (strcmp(maps[i].proto, "tcp") != 0)
-            continue;
-        fd = rl_port_bind(&maps[i], SOCK_STREAM, err);
+        bool udp = strcmp(maps[i].proto, "udp") == 0;
+        int fd = rl_port_bind(&maps[i], udp ? SOCK_DGRAM : SOCK_STREAM, err);
         if (fd < 0) {
             rl_portfwd_free(f);
             return -1;
         }
         f->ls = xrealloc(f->ls, (f->n_ls + 1) * sizeof(*f->ls));
-        f->ls[f->n_ls++] = (struct listener){ .fd = fd, .map = maps[i] };
+        f->ls[f->n_ls++] = (struct listener){ .fd = fd, .udp = udp, .map = maps[i] };
     }
+    f->dgram = xmalloc(65536);
     *ret = f;
     return 0;
 }
@@ -189,8 +208,8 @@ factory_main(void *data)
     if (ready < 0)
         return NULL;
     while (TEMP_FAILURE_RETRY(read(a.req, &c, 1)) == 1) {
-        int fd =
-            socket(c == '6' ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        int fd = socket(AF_INET,
+                        (c == 'u' ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (fd < 0)
             fd = -errno;
         if (TEMP_FAILURE_RETRY(write(a.rep, &fd, sizeof(fd))) != sizeof(fd) && fd >= 0)
@@ -258,6 +277,12 @@ rl_portfwd_free(struct rl_portfwd *f)
         close(f->ls[i].fd);
     for (size_t i = 0; i < f->n_conns; i++)
         conn_free(f->conns[i]);
+    for (size_t i = 0; i < f->n_flows; i++) {
+        close(f->flows[i]->fd);
+        free(f->flows[i]);
+    }
+    free(f->flows);
+    free(f->dgram);
     if (f->req[1] >= 0)
         close(f->req[1]); /* the factory's read() ends */
     if (f->has_factory)
@@ -293,23 +318,25 @@ dir_init(struct dir *d)
     return 0;
 }
 
-/* A socket in the container's namespace, connecting to its loopback on PORT. */
+/* A socket in the container's namespace, connecting to its loopback on PORT: TCP, or UDP
+ * when UDP. */
 static int
-connect_inside(struct rl_portfwd *f, uint16_t port)
+connect_inside(struct rl_portfwd *f, uint16_t port, bool udp)
 {
     struct sockaddr_in sin = { .sin_family = AF_INET,
                                .sin_port = htons(port),
                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
     int fd = -1, one = 1;
 
-    if (!f->has_factory || TEMP_FAILURE_RETRY(write(f->req[1], "4", 1)) != 1
+    if (!f->has_factory || TEMP_FAILURE_RETRY(write(f->req[1], udp ? "u" : "t", 1)) != 1
         || TEMP_FAILURE_RETRY(read(f->rep[0], &fd, sizeof(fd))) != sizeof(fd))
         return -1;
     if (fd < 0) {
         errno = -fd;
         return -1;
     }
-    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (!udp)
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 && errno != EINPROGRESS) {
         close(fd);
         return -1;
@@ -335,7 +362,7 @@ accept_new(struct rl_portfwd *f, struct listener *l)
         c = xzalloc(sizeof(*c));
         c->ab.pipe[0] = c->ab.pipe[1] = c->ba.pipe[0] = c->ba.pipe[1] = -1;
         c->a = a;
-        c->b = connect_inside(f, l->map.ctr_port);
+        c->b = connect_inside(f, l->map.ctr_port, false);
         c->connecting = true;
         if (c->b < 0 || dir_init(&c->ab) < 0 || dir_init(&c->ba) < 0) {
             rl_debug("port forwarder: to port %u in the container: %s", l->map.ctr_port,
@@ -390,6 +417,67 @@ pump(int src, int dst, struct dir *d)
     return true;
 }
 
+static int64_t
+now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Datagrams from clients to the container: each client its own flow. */
+static void
+udp_in(struct rl_portfwd *f, struct listener *l)
+{
+    for (int i = 0; i < DGRAMS_A_ROUND; i++) {
+        struct sockaddr_storage from;
+        socklen_t len = sizeof(from);
+        struct flow *fl = NULL;
+        ssize_t n = recvfrom(l->fd, f->dgram, 65536, 0, (struct sockaddr *)&from, &len);
+
+        if (n < 0)
+            return;
+        for (size_t k = 0; k < f->n_flows; k++) {
+            struct flow *c = f->flows[k];
+            if (c->l == l && c->client_len == len && memcmp(&c->client, &from, len) == 0) {
+                fl = c;
+                break;
+            }
+        }
+        if (!fl) {
+            int fd;
+            if (f->n_flows >= MAX_FLOWS)
+                continue;
+            fd = connect_inside(f, l->map.ctr_port, true);
+            if (fd < 0)
+                continue;
+            fl = xzalloc(sizeof(*fl));
+            fl->l = l;
+            fl->client = from;
+            fl->client_len = len;
+            fl->fd = fd;
+            f->flows = xrealloc(f->flows, (f->n_flows + 1) * sizeof(*f->flows));
+            f->flows[f->n_flows++] = fl;
+        }
+        fl->last_ms = now_ms();
+        (void)send(fl->fd, f->dgram, (size_t)n, 0);
+    }
+}
+
+/* The container's answers, back to the client. */
+static void
+udp_out(struct rl_portfwd *f, struct flow *fl)
+{
+    for (int i = 0; i < DGRAMS_A_ROUND; i++) {
+        ssize_t n = recv(fl->fd, f->dgram, 65536, 0);
+        if (n < 0)
+            return;
+        fl->last_ms = now_ms();
+        (void)sendto(fl->l->fd, f->dgram, (size_t)n, 0, (struct sockaddr *)&fl->client,
+                     fl->client_len);
+    }
+}
+
 void
 rl_portfwd_fill(struct rl_portfwd *f, struct rl_pollset *set)
 {
@@ -414,6 +502,8 @@ rl_portfwd_fill(struct rl_portfwd *f, struct rl_pollset *set)
         c->idx_a = rl_pollset_add(set, c->a, ea) - f->base;
         c->idx_b = rl_pollset_add(set, c->b, eb) - f->base;
     }
+    for (size_t i = 0; i < f->n_flows; i++)
+        f->flows[i]->idx = rl_pollset_add(set, f->flows[i]->fd, POLLIN) - f->base;
 }
 
 void
@@ -449,9 +539,30 @@ rl_portfwd_dispatch(struct rl_portfwd *f, const struct pollfd *fds, size_t n)
         if (c->ab.shut && c->ba.shut)
             c->dead = true;
     }
-    for (size_t i = 0; i < f->n_ls; i++)
-        if (f->ls[i].idx < n && (fds[f->ls[i].idx].revents & POLLIN))
+    {
+        int64_t now = now_ms();
+        size_t keep = 0;
+        for (size_t i = 0; i < f->n_flows; i++) {
+            struct flow *fl = f->flows[i];
+            if (fl->idx < n && (fds[fl->idx].revents & POLLIN))
+                udp_out(f, fl);
+            if (now - fl->last_ms > FLOW_IDLE_MS) {
+                close(fl->fd);
+                free(fl);
+            } else {
+                f->flows[keep++] = fl;
+            }
+        }
+        f->n_flows = keep;
+    }
+    for (size_t i = 0; i < f->n_ls; i++) {
+        if (f->ls[i].idx >= n || !(fds[f->ls[i].idx].revents & POLLIN))
+            continue;
+        if (f->ls[i].udp)
+            udp_in(f, &f->ls[i]);
+        else
             accept_new(f, &f->ls[i]);
+    }
     for (size_t i = 0; i < f->n_conns; i++) {
         if (f->conns[i]->dead)
             conn_free(f->conns[i]);

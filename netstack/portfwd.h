@@ -3,7 +3,7 @@
  * container's port on the loopback of the container's network namespace, then moves the
  * bytes between the two sockets with splice() through a pipe per direction, without a copy
  * through user space. The container sees the connection come from 127.0.0.1 (the client's
- * address is not kept: port_handler=slirp4netns keeps it, at a lower speed). */
+ * address is not kept: port_handler=slirp4netns keeps it, at a lower speed). UDP ports too. */
 #ifndef RL_NETSTACK_PORTFWD_H
 #define RL_NETSTACK_PORTFWD_H
 
@@ -15,7 +15,9 @@
 
 struct rl_portfwd;
 
-/* Listen on the host side of the TCP maps of MAPS (others are skipped). Fails, before
+/* Listen on the host side of the maps of MAPS (UDP: a socket that takes every client's
+ * datagrams; each client gets a socket of its own in the container, forgotten after a minute
+ * of silence). Fails, before
  * anything runs, when a port is taken ("address already in use") or privileged (naming
  * net.ipv4.ip_unprivileged_port_start). A host port 0 is chosen by the kernel and written back
  * to MAPS. */

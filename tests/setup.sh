@@ -193,7 +193,8 @@ step_build() {
     logged "$LOGS/make.log" 'warning:|error:|Error [0-9]|undefined reference' make -C "$B" -j"$JOBS" \
         || die "make failed; see $LOGS/make.log"
     logged "$LOGS/make-testinit.log" 'warning:|error:|Error [0-9]' \
-        make -C "$B" tests/helpers/rl-testinit || die "make tests/helpers/rl-testinit failed"
+        make -C "$B" tests/helpers/rl-testinit tests/helpers/rl-udpecho \
+        || die "make tests/helpers/rl-testinit tests/helpers/rl-udpecho failed"
     "$B/rl" version
     # Everything the test user runs or reads must be reachable.
     chmod -R a+rX "$BUILD_DIR"
@@ -256,7 +257,7 @@ step_unit() {
     # automake expands UNIT_TESTS into check_PROGRAMS, so both are overridden.
     logged "$LOGS/check-unit.log" "$CHECK_REGEX" make -C "$B" -j"$JOBS" check-unit \
         UNIT_TESTS="${UNIT_PRESENT[*]}" \
-        check_PROGRAMS="${UNIT_PRESENT[*]} tests/helpers/rl-testinit" \
+        check_PROGRAMS="${UNIT_PRESENT[*]} tests/helpers/rl-testinit tests/helpers/rl-udpecho" \
         LOG_COMPILER="$UNIT_LOG_COMPILER" || rc=1
     count_trs "$B" unit || rc=1
     return "$rc"
@@ -328,7 +329,8 @@ run_bats() {
         PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
         HOME="$home" USER="$user" LOGNAME="$user" LANG=C.UTF-8 TERM=dumb \
         XDG_RUNTIME_DIR="/run/user/$uid" \
-        RL="$B/rl" RL_TESTINIT="$B/tests/helpers/rl-testinit" RL_SRCDIR="$BUILD_DIR/src" \
+        RL="$B/rl" RL_TESTINIT="$B/tests/helpers/rl-testinit" \
+        RL_UDPECHO="$B/tests/helpers/rl-udpecho" RL_SRCDIR="$BUILD_DIR/src" \
         RL_FIXTURES="$FIXTURES" \
         timeout --kill-after=30 "$BATS_TIMEOUT" bats --tap "${BATS_PRESENT[@]}" || rc=1
     count_tap "$LOGS/$step.tap" "$step" || rc=1
