@@ -226,7 +226,7 @@ slirp_forward(struct rl_net *n, struct rl_port_map *m, rl_error_t *err)
     if (m->host_ip[0] && inet_pton(AF_INET, m->host_ip, &host) != 1)
         return rl_make_plain_error(err, EINVAL,
                                    "publish [%s]:%u/%s: libslirp forwards IPv4 host addresses "
-                                   "only; an IPv6 one needs the port forwarder (TCP with "
+                                   "only; an IPv6 one needs the port forwarder ("
                                    "port_handler=rootlesskit)",
                                    m->host_ip, m->host_port, m->proto);
     {
