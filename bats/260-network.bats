@@ -583,3 +583,17 @@ time.sleep(300)' "$hp3"
     run_rl 125 run --rm --network container: "$IMG_BUSYBOX" true
     assert "$output" =~ "needs a container's name"
 }
+
+@test "network: the host's own name servers and the outside world (when the host reaches them)" {
+    # The default configuration: 10.0.2.3 asks the servers of the host's resolv.conf. Only
+    # Debian's mirror is reachable from CI machines, if anything is.
+    local host=deb.debian.org
+    getent hosts "$host" >/dev/null 2>&1 || skip "the host cannot resolve $host"
+    curl -fsS -m 10 -o /dev/null "http://$host/debian/dists/bookworm/Release" 2>/dev/null \
+        || skip "the host cannot reach http://$host"
+    run_rl run --rm "$IMG_BUSYBOX" nslookup "$host"
+    assert "$output" =~ "Name:[[:space:]]+$host" "resolved through 10.0.2.3"
+    run_rl run --rm "$IMG_BUSYBOX" \
+        sh -c "wget -q -O - http://$host/debian/dists/bookworm/Release | head -c 200"
+    assert "$output" =~ "Origin: Debian" "downloaded through the user-mode network"
+}
