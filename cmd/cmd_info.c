@@ -16,6 +16,7 @@
 #include "rl.h"
 #include "ctrstore.h"
 #include "fs.h"
+#include "net.h"
 #include "state.h"
 #include "store.h"
 #include "volume.h"
@@ -333,6 +334,8 @@ print_info_text(const struct rl_hostinfo *h, const struct store_info *si, const 
     printf("rl:\n");
     printf("  version:      %s\n", PACKAGE_VERSION);
     printf("  features:     %s\n", RL_FEATURES);
+    printf("  network:      user-mode (libslirp %s) in each container's monitor\n",
+           rl_net_libslirp_version());
     if (full)
         printf("  rl-full:      %s\n", full);
     printf("host:\n");
@@ -397,9 +400,10 @@ cmd_info(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     full = full_info();
     if (format == FORMAT_JSON) {
         json_t *o =
-            json_pack("{s:o, s:{s:s, s:s, s:s?}, s:o, s:o}", "host", rl_hostinfo_to_json(h), "rl",
-                      "version", PACKAGE_VERSION, "features", RL_FEATURES, "full", full, "store",
-                      store_info_json(&si), "checks", rl_hostcheck_to_json(h->checks, h->n_checks));
+            json_pack("{s:o, s:{s:s, s:s, s:s, s:s?}, s:o, s:o}", "host", rl_hostinfo_to_json(h),
+                      "rl", "version", PACKAGE_VERSION, "features", RL_FEATURES, "libslirp",
+                      rl_net_libslirp_version(), "full", full, "store", store_info_json(&si),
+                      "checks", rl_hostcheck_to_json(h->checks, h->n_checks));
         if (o == NULL)
             abort();
         ret = print_json(o, err);

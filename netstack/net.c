@@ -499,6 +499,12 @@ done:
     return 0;
 }
 
+const char *
+rl_net_libslirp_version(void)
+{
+    return slirp_version_string();
+}
+
 const struct rl_monitor_source *
 rl_net_source(struct rl_net *n)
 {

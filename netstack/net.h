@@ -41,5 +41,7 @@ const struct rl_tap_config *rl_net_tap_config(const struct rl_net *n);
 int rl_net_attach(struct rl_net *n, int tap_fd, pid_t pid, rl_error_t *err);
 const struct rl_monitor_source *rl_net_source(struct rl_net *n);
 void rl_net_free(struct rl_net *n);
+/* "4.7.0" */
+const char *rl_net_libslirp_version(void);
 
 #endif
