@@ -826,6 +826,26 @@ rl_ctr_start(struct rl_ctx *c, const char *id, enum rl_start_mode mode, bool rem
     return 0;
 }
 
+/* A pidfd of the container's monitor (rl.MonitorPid, checked by its start time), or -1. */
+static int
+open_monitor_pidfd(json_t *rec)
+{
+    json_t *rl = json_object_get(rec, "rl");
+    pid_t pid = (pid_t)json_integer_value(json_object_get(rl, "MonitorPid"));
+    unsigned long long t =
+        (unsigned long long)json_integer_value(json_object_get(rl, "MonitorStartTime"));
+    int fd;
+
+    if (pid <= 0 || pid == getpid())
+        return -1;
+    fd = rl_pidfd_open(pid, 0);
+    if (fd >= 0 && rl_proc_start_time(pid) != t) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
 static int
 open_pidfd(json_t *rec, rl_error_t *err)
 {
@@ -980,6 +1000,8 @@ rl_ctr_rm(struct rl_ctx *c, const char *id, bool force, bool volumes, rl_error_t
 {
     cleanup_json json_t *rec = NULL;
     cleanup_close int lock = rl_ctr_lock(c->store, id, LOCK_EX, err);
+    cleanup_close int monitor = -1;
+    int r;
 
     if (lock < 0)
         return -1;
@@ -996,6 +1018,7 @@ rl_ctr_rm(struct rl_ctx *c, const char *id, bool force, bool volumes, rl_error_t
                 "paused containers cannot be removed without force: container "
                 "state improper",
                 id);
+        monitor = open_monitor_pidfd(rec);
         fd = open_pidfd(rec, &tmp);
         if (fd >= 0) {
             struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -1010,5 +1033,14 @@ rl_ctr_rm(struct rl_ctx *c, const char *id, bool force, bool volumes, rl_error_t
         rl_container_forget(c->runtime, id);
     if (volumes)
         remove_volumes(c, rec);
-    return rl_ctr_remove(c->store, id, err);
+    r = rl_ctr_remove(c->store, id, err);
+    /* The monitor of a killed container closes its published ports on its way out, and
+     * waits for the lock held here to record the exit: once the lock is free, wait for it,
+     * so that the ports are free when rm returns (podman's rm -f; run -p of the same port). */
+    close(steal_fd(&lock));
+    if (monitor >= 0) {
+        struct pollfd p = { .fd = monitor, .events = POLLIN };
+        (void)poll(&p, 1, 5000);
+    }
+    return r;
 }

@@ -28,7 +28,8 @@ home=$(getent passwd "$TEST_USER" | cut -d: -f6)
 # shellcheck disable=SC2016 # expanded in the container
 payload='echo "Hello from a rootless rl container: $(id)"
 echo "hostname: $(hostname), pid: $$"
-echo "uid_map: $(cat /proc/self/uid_map)"'
+echo "uid_map: $(cat /proc/self/uid_map)"
+echo "network: tap0 $(ip -o -4 addr show tap0 | awk "{print \$4}"), nameserver $(awk "/^nameserver/ {print \$2}" /etc/resolv.conf)"'
 
 # As the user: a root filesystem tarball made into an image (rl import), then rl run.
 # shellcheck disable=SC2016 # expanded by the inner bash
@@ -37,7 +38,7 @@ d=$HOME/first-container
 rm -rf "$d"
 mkdir -p "$d"/rootfs/{bin,proc,dev,sys,tmp,etc,root}
 cp /bin/busybox "$d/rootfs/bin/busybox"
-for a in sh echo id cat hostname ls; do ln -s busybox "$d/rootfs/bin/$a"; done
+for a in sh echo id cat hostname ls ip awk; do ln -s busybox "$d/rootfs/bin/$a"; done
 echo "root:x:0:0:root:/root:/bin/sh" >"$d/rootfs/etc/passwd"
 echo "root:x:0:" >"$d/rootfs/etc/group"
 tar -C "$d/rootfs" --owner=0 --group=0 -cf "$d/rootfs.tar" .
