@@ -68,8 +68,9 @@
     "      --annotation KEY=VAL   an OCI annotation\n"                                          \
     "      --pull POLICY          missing (default), always, never or newer\n"                  \
     "  -q, --quiet                no pull progress\n"                                           \
-    "      --network MODE         slirp[:OPTS] (default: the user-mode network), none, host\n"  \
-    "                             or ns:PATH; OPTS: mtu=N, allow_host_loopback=BOOL,\n"         \
+    "      --network MODE         slirp[:OPTS] (default: the user-mode network), none, host,\n" \
+    "                             ns:PATH or container:NAME; OPTS: mtu=N,\n"                    \
+    "                             allow_host_loopback=BOOL,\n"                                  \
     "                             enable_ipv6=BOOL, cidr=NET/N, dns_forward=ADDR[:PORT],\n"     \
     "                             port_handler=rootlesskit|slirp4netns\n"                       \
     "  -p, --publish [[IP:][HPORT]:]PORT[/PROTO]   publish a container port (tcp or udp)\n"     \
