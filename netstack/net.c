@@ -308,7 +308,8 @@ rl_net_new(const struct rl_net_opts *opts, struct rl_port_map *ports, size_t n_p
         rl_make_error(err, 0, "the user-mode network: libslirp could not start");
         goto fail;
     }
-    if (opts->port_handler == RL_PORT_FORWARDER && rl_portfwd_new(ports, n_ports, &n->fwd, err) < 0)
+    if (opts->port_handler == RL_PORT_FORWARDER && n_ports > 0
+        && rl_portfwd_new(ports, n_ports, &n->fwd, err) < 0)
         goto fail;
     for (size_t i = 0; i < n_ports; i++) {
         if (opts->port_handler == RL_PORT_FORWARDER)
