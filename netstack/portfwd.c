@@ -125,7 +125,7 @@ rl_port_bind(struct rl_port_map *map, int type, rl_error_t *err)
         sin6->sin6_port = htons(map->host_port);
         len = sizeof(*sin6);
     } else {
-        return rl_make_error(err, EINVAL, "publish %s: not an IP address", map->host_ip);
+        return rl_make_plain_error(err, EINVAL, "publish %s: not an IP address", map->host_ip);
     }
     if (fd < 0)
         fd = socket(ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -490,11 +490,14 @@ rl_portfwd_fill(struct rl_portfwd *f, struct rl_pollset *set)
         if (c->connecting) {
             eb = POLLOUT;
         } else {
-            if (!c->ab.eof && c->ab.in_pipe < c->ab.cap)
+            /* Reading is asked for only into an empty pipe: a pipe can be full (of small
+             * buffers) long before CAP bytes, and a readable source that cannot be spliced
+             * would wake the loop forever. pump() reads on as long as it can. */
+            if (!c->ab.eof && c->ab.in_pipe == 0)
                 ea |= POLLIN;
             if (c->ba.in_pipe > 0)
                 ea |= POLLOUT;
-            if (!c->ba.eof && c->ba.in_pipe < c->ba.cap)
+            if (!c->ba.eof && c->ba.in_pipe == 0)
                 eb |= POLLIN;
             if (c->ab.in_pipe > 0)
                 eb |= POLLOUT;
@@ -536,7 +539,11 @@ rl_portfwd_dispatch(struct rl_portfwd *f, const struct pollfd *fds, size_t n)
             c->dead = true;
             continue;
         }
-        if (c->ab.shut && c->ba.shut)
+        /* An error (a reset), or a side closed both ways once what it sent has gone on: poll
+         * reports these whatever was asked, so they end the connection. */
+        if (((ra | rb) & POLLERR) || (c->ab.shut && c->ba.shut)
+            || ((ra & POLLHUP) && c->ab.eof && c->ab.in_pipe == 0)
+            || ((rb & POLLHUP) && c->ba.eof && c->ba.in_pipe == 0))
             c->dead = true;
     }
     {
