@@ -1607,6 +1607,7 @@ cmd_exec(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     struct rl_container_opts o = { 0 };
     struct rl_process p = { 0 };
     struct rl_ctx c = { 0 };
+    cleanup_free char *cgroup_procs = NULL;
     long long v;
     int preserve = 0;
     int status = 0;
@@ -1698,6 +1699,14 @@ cmd_exec(struct rl_globals *g, int argc, char **argv, rl_error_t *err)
     o.id = id;
     o.detach = detach;
     o.preserve_fds = preserve;
+    {
+        const char *cg =
+            json_string_value(json_object_get(json_object_get(rec, "rl"), "CgroupPath"));
+        if (cg) {
+            cgroup_procs = xasprintf("%s/cgroup.procs", cg);
+            o.cgroup_procs = cgroup_procs;
+        }
+    }
     o.user = user ? user : json_string_value(json_object_get(json_object_get(rec, "rl"), "User"));
     {
         int null = -1;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "cgroup.h"
 #include "container.h"
 #include "ctr.h"
 #include "ctrstore.h"
@@ -125,6 +126,8 @@ struct run_opts {
     bool publish_all;
     char **expose, **dns, **dns_search, **dns_opts, **add_hosts; /* add_hosts: "NAME\tIP" */
     json_t *sysctls;
+    json_t *resources; /* rl.Resources: the limits asked for (see resources_record) */
+    bool cgroups_disabled;
     char *netns; /* the network namespace joined (ns:, container:) */
     char **argv; /* IMAGE [CMD...] */
     int argc;
@@ -153,6 +156,7 @@ run_opts_release(struct run_opts *o)
     rl_strv_free(o->dns_opts);
     rl_strv_free(o->add_hosts);
     json_decref(o->sysctls);
+    json_decref(o->resources);
     free(o->netns);
 }
 
@@ -177,6 +181,20 @@ add_cap(int **set, size_t *n, bool *all, const char *arg, rl_error_t *err)
     *set = xrealloc(*set, (*n + 1) * sizeof(**set));
     (*set)[(*n)++] = cap;
     return 0;
+}
+
+/* The long name of option C (for -m and -c too). */
+static const char *
+resource_flag(int c, const struct option *opts)
+{
+    if (c == 'm')
+        return "memory";
+    if (c == 'c')
+        return "cpu-shares";
+    for (; opts->name; opts++)
+        if (opts->val == c)
+            return opts->name;
+    return "?";
 }
 
 static int
@@ -225,6 +243,17 @@ parse_run_opts(const char *verb, int argc, char **argv, struct run_opts *o, rl_e
         OPT_DNS_OPTION,
         OPT_ADD_HOST,
         OPT_SYSCTL,
+        OPT_MEMORY_SWAP,
+        OPT_MEMORY_RES,
+        OPT_CPUS,
+        OPT_CPU_WEIGHT,
+        OPT_CPU_PERIOD,
+        OPT_CPU_QUOTA,
+        OPT_CPUSET_CPUS,
+        OPT_CPUSET_MEMS,
+        OPT_PIDS_LIMIT,
+        OPT_BLKIO_WEIGHT,
+        OPT_CGROUPS,
         OPT_SIG_PROXY,
         OPT_HELP,
     };
@@ -284,6 +313,19 @@ parse_run_opts(const char *verb, int argc, char **argv, struct run_opts *o, rl_e
         { "dns-opt", required_argument, NULL, OPT_DNS_OPTION },
         { "add-host", required_argument, NULL, OPT_ADD_HOST },
         { "sysctl", required_argument, NULL, OPT_SYSCTL },
+        { "memory", required_argument, NULL, 'm' },
+        { "memory-swap", required_argument, NULL, OPT_MEMORY_SWAP },
+        { "memory-reservation", required_argument, NULL, OPT_MEMORY_RES },
+        { "cpus", required_argument, NULL, OPT_CPUS },
+        { "cpu-shares", required_argument, NULL, 'c' },
+        { "cpu-weight", required_argument, NULL, OPT_CPU_WEIGHT },
+        { "cpu-period", required_argument, NULL, OPT_CPU_PERIOD },
+        { "cpu-quota", required_argument, NULL, OPT_CPU_QUOTA },
+        { "cpuset-cpus", required_argument, NULL, OPT_CPUSET_CPUS },
+        { "cpuset-mems", required_argument, NULL, OPT_CPUSET_MEMS },
+        { "pids-limit", required_argument, NULL, OPT_PIDS_LIMIT },
+        { "blkio-weight", required_argument, NULL, OPT_BLKIO_WEIGHT },
+        { "cgroups", required_argument, NULL, OPT_CGROUPS },
         { "sig-proxy", optional_argument, NULL, OPT_SIG_PROXY },
         { "help", no_argument, NULL, OPT_HELP },
         { NULL, 0, NULL, 0 },
@@ -305,7 +347,7 @@ parse_run_opts(const char *verb, int argc, char **argv, struct run_opts *o, rl_e
     o->pull_opts.registry.tls_verify = -1;
     opterr = 0;
     /* '+': options end at the image; what follows is the container's command. */
-    while ((c = getopt_long(argc, argv, "+itde:w:u:h:v:l:qp:P", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+itde:w:u:h:v:l:qp:Pm:c:", opts, NULL)) != -1) {
         switch (c) {
         case 'i':
             if (rl_cmd_parse_bool("--interactive", optarg, &o->interactive, err) < 0)
@@ -501,6 +543,35 @@ parse_run_opts(const char *verb, int argc, char **argv, struct run_opts *o, rl_e
                                      optarg);
             rl_strv_push(&o->dns_opts, optarg);
             break;
+        case 'm':
+        case OPT_MEMORY_SWAP:
+        case OPT_MEMORY_RES:
+        case OPT_CPUS:
+        case 'c':
+        case OPT_CPU_WEIGHT:
+        case OPT_CPU_PERIOD:
+        case OPT_CPU_QUOTA:
+        case OPT_CPUSET_CPUS:
+        case OPT_CPUSET_MEMS:
+        case OPT_PIDS_LIMIT:
+        case OPT_BLKIO_WEIGHT:
+            if (!o->resources)
+                o->resources = json_object();
+            if (rl_parse_resource(o->resources, resource_flag(c, opts), optarg, err) < 0)
+                return -1;
+            break;
+        case OPT_CGROUPS:
+            if (strcmp(optarg, "disabled") == 0)
+                o->cgroups_disabled = true;
+            else if (strcmp(optarg, "enabled") == 0 || strcmp(optarg, "no-conmon") == 0
+                     || strcmp(optarg, "split") == 0)
+                o->cgroups_disabled = false;
+            else
+                return rl_make_error(err, 0,
+                                     "--cgroups: '%s' is not enabled, disabled, no-conmon or "
+                                     "split",
+                                     optarg);
+            break;
         case OPT_SYSCTL: {
             const char *eq = strchr(optarg, '=');
             cleanup_free char *key = eq ? xstrndup(optarg, (size_t)(eq - optarg)) : NULL;
@@ -591,6 +662,12 @@ parse_run_opts(const char *verb, int argc, char **argv, struct run_opts *o, rl_e
         return rl_make_error(err, 0, "%s: missing image name (see 'rl %s --help')", verb, verb);
     if (o->no_hosts && o->add_hosts)
         return rl_make_error(err, 0, "--no-hosts and --add-host cannot be set together");
+    if (o->resources && rl_resources_check(o->resources, err) < 0)
+        return -1;
+    if (o->resources && o->cgroups_disabled)
+        return rl_make_error(err, 0,
+                             "--cgroups=disabled: resource limits need a cgroup (remove them or "
+                             "the option)");
     {
         /* podman's rule: only sysctls of the container's own namespaces. */
         static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb",
@@ -1482,6 +1559,45 @@ network_record(struct run_opts *o, json_t *icfg, json_t *rec, rl_error_t *err)
     return 0;
 }
 
+/* Limits asked for must be enforceable here, before anything is made: the error says why
+ * not (the same check is made at each start). */
+static int
+limits_check(const struct run_opts *o, rl_error_t *err)
+{
+    struct rl_cgroup_limits lim;
+    struct rl_cgroup_base base = { 0 };
+    cleanup_strv char **needed = NULL;
+    int r;
+
+    if (json_object_size(o->resources) == 0)
+        return 0;
+    rl_ctr_limits_of(o->resources, &lim);
+    needed = rl_cgroup_limits_controllers(&lim);
+    r = rl_cgroup_limits_validate(&lim, err);
+    rl_cgroup_limits_release(&lim);
+    if (r < 0)
+        return -1;
+    if (rl_ctr_cgroup_base(true, &base, err) < 0)
+        return rl_error_wrap(err, "resource limits");
+    r = rl_cgroup_check(&base, needed, err);
+    rl_cgroup_base_release(&base);
+    return r < 0 ? rl_error_wrap(err, "resource limits") : 0;
+}
+
+/* rl.Resources (the limits asked for, applied through a cgroup at each start: cmd/ctr.c),
+ * rl.Cgroups ("disabled" or "enabled") and podman's HostConfig fields. */
+static void
+resources_record(const struct run_opts *o, json_t *rec)
+{
+    json_object_set_new(json_object_get(rec, "rl"), "Resources",
+                        o->resources ? json_deep_copy(o->resources) : json_object());
+    json_object_set_new(json_object_get(rec, "rl"), "Cgroups",
+                        json_string(o->cgroups_disabled ? "disabled" : "enabled"));
+    json_object_set_new(json_object_get(rec, "HostConfig"), "Cgroups",
+                        json_string(o->cgroups_disabled ? "disabled" : "enabled"));
+    rl_ctr_resources_hostconfig(rec);
+}
+
 /* The OCI config of a new container; REC gets podman's Config/HostConfig/Mounts. */
 static int
 build_spec(struct rl_ctx *ctx, struct run_opts *o, const struct image *im, const char *id,
@@ -1659,6 +1775,7 @@ build_spec(struct rl_ctx *ctx, struct run_opts *o, const struct image *im, const
     }
     if (network_record(o, icfg, rec, err) < 0)
         goto fail;
+    resources_record(o, rec);
     json_object_set_new(json_object_get(rec, "rl"), "User", json_string(user));
     json_object_set_new(json_object_get(rec, "rl"), "GroupAdd", strv_json(o->group_add));
     json_object_set_new(json_object_get(rec, "rl"), "CreateWorkdir", json_boolean(!o->workdir));
@@ -1795,7 +1912,7 @@ run_or_create(struct rl_globals *g, const char *verb, int argc, char **argv, rl_
                              "between 1 and 65535");
     }
     if (rl_ctx_init(g, false, &ctx, err) < 0 || rl_ctr_net_enter(&ctx, &o.net, &o.netns, err) < 0
-        || create_container(&ctx, &o, &id, err) < 0) {
+        || limits_check(&o, err) < 0 || create_container(&ctx, &o, &id, err) < 0) {
         run_opts_release(&o);
         rl_ctx_release(&ctx);
         return -1;

@@ -24,6 +24,7 @@
 #include "hostcheck.h"
 #include "json.h"
 #include "log.h"
+#include "cgroup.h"
 #include "net.h"
 #include "netopts.h"
 #include "spec.h"
@@ -147,7 +148,7 @@ forwarded_set(sigset_t *set)
 
 static void
 record_running(struct rl_ctx *c, const char *id, json_t *rec, const struct rl_launched *l,
-               json_t *ports)
+               json_t *ports, const char *cgroup)
 {
     cleanup_free char *now = rl_now_rfc3339();
     cleanup_error rl_error_t tmp = NULL;
@@ -165,6 +166,10 @@ record_running(struct rl_ctx *c, const char *id, json_t *rec, const struct rl_la
     json_object_set_new(state, "OOMKilled", json_false());
     if (ports)
         json_object_set(rl, "ActivePorts", ports);
+    if (cgroup)
+        json_object_set_new(rl, "CgroupPath", json_string(cgroup));
+    else
+        json_object_del(rl, "CgroupPath");
     json_object_set_new(rl, "MonitorPid", json_integer(getpid()));
     json_object_set_new(rl, "MonitorStartTime", json_integer((json_int_t)self_start_time()));
     if (rl_ctr_save(c->store, id, rec, &tmp) < 0)
@@ -186,7 +191,7 @@ record_error(struct rl_ctx *c, const char *id, rl_error_t e)
 
 /* The monitor's last word: the exit status, under the container's lock. */
 static void
-record_exit(struct rl_ctx *c, const char *id, int status)
+record_exit(struct rl_ctx *c, const char *id, int status, bool oom)
 {
     cleanup_error rl_error_t tmp = NULL;
     cleanup_json json_t *rec = NULL;
@@ -202,6 +207,7 @@ record_exit(struct rl_ctx *c, const char *id, int status)
         json_object_set_new(state, "Running", json_false());
         json_object_set_new(state, "Pid", json_integer(0));
         json_object_set_new(state, "ExitCode", json_integer(status));
+        json_object_set_new(state, "OOMKilled", json_boolean(oom));
         json_object_set_new(state, "FinishedAt", json_string(now));
         json_object_del(json_object_get(rec, "rl"), "MonitorPid");
         if (rl_ctr_save(c->store, id, rec, &tmp) < 0)
@@ -248,6 +254,9 @@ struct starting {
     struct rl_port_map *ports;
     size_t n_ports;
     struct rl_net *net; /* the user-mode network, or NULL */
+    char *cgroup;       /* the container's cgroup, or NULL */
+    char *cgroup_procs;
+    int cgroup_fd;
 };
 
 static void
@@ -276,6 +285,25 @@ starting_release(struct starting *s)
     rl_net_free(s->net);
     rl_net_opts_release(&s->net_opts);
     free(s->ports);
+    if (s->cgroup_fd > 0)
+        close(s->cgroup_fd);
+    free(s->cgroup);
+    free(s->cgroup_procs);
+}
+
+/* After the exit: whether the OOM killer struck, and the cgroup goes. */
+static bool
+finish_cgroup(struct starting *s)
+{
+    cleanup_error rl_error_t tmp = NULL;
+    bool oom = false;
+
+    if (!s->cgroup)
+        return false;
+    (void)rl_cgroup_oom_killed(s->cgroup, &oom);
+    if (rl_cgroup_remove(s->cgroup, &tmp) < 0)
+        rl_error_warn_and_release(&tmp);
+    return oom;
 }
 
 static int
@@ -448,6 +476,127 @@ attach_network(struct starting *s, struct rl_launched *l, rl_error_t *err)
     return 0;
 }
 
+void
+rl_ctr_resources_hostconfig(json_t *rec)
+{
+    static const char *const keys[] = { "Memory",   "MemorySwap", "MemoryReservation",
+                                        "NanoCpus", "CpuShares",  "CpuPeriod",
+                                        "CpuQuota", "PidsLimit",  "BlkioWeight" };
+    json_t *hc = json_object_get(rec, "HostConfig");
+    json_t *res = json_object_get(json_object_get(rec, "rl"), "Resources");
+
+    for (size_t i = 0; i < RL_ARRAY_SIZE(keys); i++) {
+        json_t *v = json_object_get(res, keys[i]);
+        json_object_set_new(hc, keys[i], json_integer(v ? json_integer_value(v) : 0));
+    }
+    json_object_set_new(hc, "CpusetCpus",
+                        json_string(json_string_value(json_object_get(res, "CpusetCpus")) ?: ""));
+    json_object_set_new(hc, "CpusetMems",
+                        json_string(json_string_value(json_object_get(res, "CpusetMems")) ?: ""));
+}
+
+void
+rl_ctr_limits_of(json_t *res, struct rl_cgroup_limits *l)
+{
+    json_t *v;
+
+    rl_cgroup_limits_init(l);
+    if ((v = json_object_get(res, "Memory")))
+        l->memory = json_integer_value(v);
+    if ((v = json_object_get(res, "MemorySwap")))
+        l->memory_swap = json_integer_value(v) == -1 ? -2 : json_integer_value(v);
+    if ((v = json_object_get(res, "MemoryReservation")))
+        l->memory_reservation = json_integer_value(v);
+    if ((v = json_object_get(res, "NanoCpus"))) {
+        l->cpu_period = 100000;
+        l->cpu_quota = json_integer_value(v) * 100000 / 1000000000;
+    }
+    if ((v = json_object_get(res, "CpuPeriod")))
+        l->cpu_period = (uint64_t)json_integer_value(v);
+    if ((v = json_object_get(res, "CpuQuota"))) {
+        l->cpu_quota = json_integer_value(v);
+        if (!l->cpu_period)
+            l->cpu_period = 100000;
+    }
+    if ((v = json_object_get(res, "CpuShares")))
+        l->cpu_weight = rl_cgroup_shares_to_weight((uint64_t)json_integer_value(v));
+    if ((v = json_object_get(res, "CpuWeight")))
+        l->cpu_weight = (uint64_t)json_integer_value(v);
+    if ((v = json_object_get(res, "CpusetCpus")))
+        l->cpuset_cpus = xstrdup(json_string_value(v));
+    if ((v = json_object_get(res, "CpusetMems")))
+        l->cpuset_mems = xstrdup(json_string_value(v));
+    if ((v = json_object_get(res, "PidsLimit")))
+        l->pids = json_integer_value(v);
+    if ((v = json_object_get(res, "BlkioWeight")))
+        l->io_weight = rl_cgroup_blkio_to_io_weight((uint64_t)json_integer_value(v));
+}
+
+/* podman's default pids limit, where the pids controller is delegated. */
+#define DEFAULT_PIDS_LIMIT 2048
+
+int
+rl_ctr_cgroup_base(bool required, struct rl_cgroup_base *ret, rl_error_t *err)
+{
+    cleanup_free char *mi = NULL;
+    cleanup_free char *pc = NULL;
+
+    if (rl_read_file("/proc/self/mountinfo", 1 << 22, &mi, NULL, err) < 0
+        || rl_read_file("/proc/self/cgroup", 1 << 16, &pc, NULL, err) < 0)
+        return -1;
+    if (rl_cgroup_base_find(mi, pc, "/", geteuid(), ret, err) < 0)
+        return required ? -1 : (rl_error_release(err), 0);
+    return 1;
+}
+
+/* The container's cgroup, when it has limits (or where pids is delegated, podman's default
+ * pids limit): created under the delegated subtree, the process started in it. A limit that
+ * cannot be enforced is an error that says why. */
+static int
+prepare_cgroup(const char *id, struct starting *s, json_t *rl, rl_error_t *err)
+{
+    json_t *res = json_object_get(rl, "Resources");
+    const char *mode = json_string_value(json_object_get(rl, "Cgroups"));
+    struct rl_cgroup_limits lim;
+    struct rl_cgroup_base base = { 0 };
+    cleanup_strv char **needed = NULL;
+    cleanup_free char *name = NULL;
+    bool asked = json_object_size(res) > 0;
+    int r;
+
+    if (mode && strcmp(mode, "disabled") == 0)
+        return 0;
+    rl_ctr_limits_of(res, &lim);
+    r = rl_ctr_cgroup_base(asked, &base, err);
+    if (r <= 0) {
+        rl_cgroup_limits_release(&lim);
+        return r < 0 ? rl_error_wrap(err, "resource limits") : 0;
+    }
+    if (lim.pids < 0 && rl_strv_contains(base.available, "pids"))
+        lim.pids = DEFAULT_PIDS_LIMIT;
+    needed = rl_cgroup_limits_controllers(&lim);
+    if (!needed || !needed[0]) {
+        rl_cgroup_limits_release(&lim);
+        rl_cgroup_base_release(&base);
+        return 0;
+    }
+    if (rl_cgroup_check(&base, needed, err) < 0) {
+        rl_cgroup_limits_release(&lim);
+        rl_cgroup_base_release(&base);
+        return rl_error_wrap(err, "resource limits");
+    }
+    name = xasprintf("rl-%s", id);
+    r = rl_cgroup_create(&base, name, needed, &lim, &s->cgroup, &s->cgroup_fd, err);
+    rl_cgroup_limits_release(&lim);
+    rl_cgroup_base_release(&base);
+    if (r < 0)
+        return rl_error_wrap(err, "resource limits");
+    s->cgroup_procs = xasprintf("%s/cgroup.procs", s->cgroup);
+    s->o.cgroup_fd = s->cgroup_fd;
+    s->o.cgroup_procs = s->cgroup_procs;
+    return 0;
+}
+
 /* Stdio of the container: DETACHED or logging: pipes we read; a terminal: the pty; else
  * ours. Stdin: ours with -i in the foreground, a pipe kept open with -i detached, else
  * /dev/null. */
@@ -544,7 +693,9 @@ prepare_start(struct rl_ctx *c, const char *id, json_t *rec, bool detached, stru
         s->o.copy_up = s->copy_up;
     }
     s->o.stdio = s->stdio;
-    return prepare_network(s, rl, err);
+    if (prepare_network(s, rl, err) < 0)
+        return -1;
+    return prepare_cgroup(id, s, rl, err);
 }
 
 /* After the launch: the ends the container got are closed here. */
@@ -583,9 +734,9 @@ launch(struct rl_ctx *c, const char *id, struct starting *s, struct rl_launched 
 }
 
 static void
-after_exit(struct rl_ctx *c, const char *id, json_t *rec, int status)
+after_exit(struct rl_ctx *c, const char *id, json_t *rec, int status, bool oom)
 {
-    record_exit(c, id, status);
+    record_exit(c, id, status, oom);
     if (json_is_true(json_object_get(json_object_get(rec, "rl"), "Remove"))) {
         cleanup_error rl_error_t tmp = NULL;
         if (rl_ctr_rm(c, id, true, true, &tmp) < 0)
@@ -602,6 +753,7 @@ start_foreground(struct rl_ctx *c, const char *id, json_t *rec, int lock, bool r
     sigset_t mask, old;
     int sigfd = -1;
     int ret = -1;
+    bool oom;
 
     if (prepare_start(c, id, rec, false, &s, err) < 0)
         goto fail;
@@ -625,7 +777,7 @@ start_foreground(struct rl_ctx *c, const char *id, json_t *rec, int lock, bool r
     }
     {
         cleanup_json json_t *ports = active_ports(&s);
-        record_running(c, id, rec, &l, ports);
+        record_running(c, id, rec, &l, ports, s.cgroup);
     }
     close(lock);
     lock = -1;
@@ -643,10 +795,12 @@ start_foreground(struct rl_ctx *c, const char *id, json_t *rec, int lock, bool r
         close(sigfd);
     sigprocmask(SIG_SETMASK, &old, NULL);
     rl_launched_release(&l);
+    oom = finish_cgroup(&s);
     starting_release(&s);
-    after_exit(c, id, rec, *ret_status);
+    after_exit(c, id, rec, *ret_status, oom);
     return sigfd < 0 ? -1 : 0;
 fail:
+    (void)finish_cgroup(&s);
     starting_release(&s);
     record_error(c, id, *err);
     if (lock >= 0)
@@ -669,6 +823,7 @@ detached_monitor(struct rl_ctx *c, const char *id, json_t *rec, int lock, int no
     struct rl_launched l = { .pidfd = -1, .master = -1, .tap = -1 };
     sigset_t mask, old;
     int status = 0;
+    bool oom;
     int sigfd;
     int null;
 
@@ -702,7 +857,7 @@ detached_monitor(struct rl_ctx *c, const char *id, json_t *rec, int lock, int no
     close_child_stdio(&s);
     {
         cleanup_json json_t *ports = active_ports(&s);
-        record_running(c, id, rec, &l, ports);
+        record_running(c, id, rec, &l, ports, s.cgroup);
     }
     close(lock);
     {
@@ -720,8 +875,9 @@ detached_monitor(struct rl_ctx *c, const char *id, json_t *rec, int lock, int no
         status = 137;
     }
     rl_launched_release(&l);
+    oom = finish_cgroup(&s);
     starting_release(&s);
-    after_exit(c, id, rec, status);
+    after_exit(c, id, rec, status, oom);
     _exit(0);
 }
 
@@ -1033,6 +1189,14 @@ rl_ctr_rm(struct rl_ctx *c, const char *id, bool force, bool volumes, rl_error_t
         rl_container_forget(c->runtime, id);
     if (volumes)
         remove_volumes(c, rec);
+    {
+        /* Left by a monitor that was killed: the cgroup goes with the container. */
+        const char *cg =
+            json_string_value(json_object_get(json_object_get(rec, "rl"), "CgroupPath"));
+        cleanup_error rl_error_t tmp = NULL;
+        if (cg && access(cg, F_OK) == 0 && rl_cgroup_remove(cg, &tmp) < 0)
+            rl_error_warn_and_release(&tmp);
+    }
     r = rl_ctr_remove(c->store, id, err);
     /* The monitor of a killed container closes its published ports on its way out, and
      * waits for the lock held here to record the exit: once the lock is free, wait for it,

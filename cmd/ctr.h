@@ -32,6 +32,16 @@ enum rl_start_mode {
 int rl_ctr_net_enter(struct rl_ctx *c, const struct rl_net_opts *net, char **ret_path,
                      rl_error_t *err);
 
+/* The delegated cgroup v2 subtree for containers' cgroups: 1 and *RET, or when there is
+ * none, an error that says why (REQUIRED) or 0. */
+struct rl_cgroup_base;
+int rl_ctr_cgroup_base(bool required, struct rl_cgroup_base *ret, rl_error_t *err);
+/* The limits of a record's rl.Resources (podman's HostConfig names, see rl_parse_resource). */
+struct rl_cgroup_limits;
+void rl_ctr_limits_of(json_t *res, struct rl_cgroup_limits *l);
+/* HostConfig's Memory, NanoCpus, ... from the record's rl.Resources. */
+void rl_ctr_resources_hostconfig(json_t *rec);
+
 /* Start container ID. Foreground: *RET_STATUS gets the container's exit status. Errors of
  * the process's exec set rl_exit_status to 126/127. When REMOVE_ON_FAILURE, a container that
  * cannot start is removed (rl run: bad input leaves nothing behind). */

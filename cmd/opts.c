@@ -1011,3 +1011,150 @@ rl_secopts_release(struct rl_secopts *s)
     memset(s, 0, sizeof(*s));
     s->no_new_privs = -1;
 }
+
+/* ------------------------------------------------------------------ resource limits */
+
+/* A cpuset list: "0-3,5,7-8". */
+static bool
+cpuset_list_ok(const char *s)
+{
+    const char *p = s;
+
+    if (!*p)
+        return false;
+    for (;;) {
+        char *end;
+        unsigned long a = strtoul(p, &end, 10), b;
+        if (end == p || *p == '-' || *p == '+' || a > 8191)
+            return false;
+        p = end;
+        if (*p == '-') {
+            p++;
+            b = strtoul(p, &end, 10);
+            if (end == p || *p == '-' || *p == '+' || b < a || b > 8191)
+                return false;
+            p = end;
+        }
+        if (*p == '\0')
+            return true;
+        if (*p != ',')
+            return false;
+        p++;
+    }
+}
+
+int
+rl_parse_resource(json_t *res, const char *name, const char *arg, rl_error_t *err)
+{
+    long long v;
+    int64_t size;
+
+    if (strcmp(name, "memory") == 0 || strcmp(name, "memory-reservation") == 0
+        || strcmp(name, "memory-swap") == 0) {
+        const char *key = name[6] == '\0'  ? "Memory"
+                          : name[7] == 'r' ? "MemoryReservation"
+                                           : "MemorySwap";
+        if (strcmp(name, "memory-swap") == 0 && strcmp(arg, "-1") == 0) {
+            json_object_set_new(res, key, json_integer(-1));
+            return 0;
+        }
+        if (rl_parse_size(arg, &size, err) < 0)
+            return rl_error_wrap(err, "--%s", name);
+        if (size <= 0)
+            return rl_make_error(err, 0, "--%s: '%s' must be a positive size", name, arg);
+        if (strcmp(name, "memory") == 0 && size < 6 * 1024 * 1024)
+            return rl_make_error(err, 0, "--memory: '%s': the minimum memory limit is 6MB", arg);
+        json_object_set_new(res, key, json_integer(size));
+        return 0;
+    }
+    if (strcmp(name, "cpus") == 0) {
+        char *end;
+        double d = strtod(arg, &end);
+        if (end == arg || *end || !(d > 0) || d > 1024)
+            return rl_make_error(err, 0, "--cpus: '%s' is not a number of CPUs (0.01 to 1024)",
+                                 arg);
+        if (d < 0.01)
+            return rl_make_error(err, 0, "--cpus: '%s' is below the minimum of 0.01", arg);
+        json_object_set_new(res, "NanoCpus", json_integer((json_int_t)(d * 1e9 + 0.5)));
+        return 0;
+    }
+    if (strcmp(name, "cpu-shares") == 0) {
+        if (!rl_parse_ll(arg, 2, 262144, &v))
+            return rl_make_error(err, 0, "--cpu-shares: '%s' is not a number from 2 to 262144",
+                                 arg);
+        json_object_set_new(res, "CpuShares", json_integer(v));
+        return 0;
+    }
+    if (strcmp(name, "cpu-weight") == 0) {
+        if (!rl_parse_ll(arg, 1, 10000, &v))
+            return rl_make_error(err, 0, "--cpu-weight: '%s' is not a number from 1 to 10000", arg);
+        json_object_set_new(res, "CpuWeight", json_integer(v));
+        return 0;
+    }
+    if (strcmp(name, "cpu-period") == 0) {
+        if (!rl_parse_ll(arg, 1000, 1000000, &v))
+            return rl_make_error(err, 0,
+                                 "--cpu-period: '%s' is not a number of microseconds from 1000 "
+                                 "to 1000000",
+                                 arg);
+        json_object_set_new(res, "CpuPeriod", json_integer(v));
+        return 0;
+    }
+    if (strcmp(name, "cpu-quota") == 0) {
+        if (!rl_parse_ll(arg, 1000, INT64_MAX / 1000, &v))
+            return rl_make_error(err, 0,
+                                 "--cpu-quota: '%s' is not a number of microseconds (at least "
+                                 "1000)",
+                                 arg);
+        json_object_set_new(res, "CpuQuota", json_integer(v));
+        return 0;
+    }
+    if (strcmp(name, "cpuset-cpus") == 0 || strcmp(name, "cpuset-mems") == 0) {
+        if (!cpuset_list_ok(arg))
+            return rl_make_error(err, 0, "--%s: '%s' is not a list like 0-3,5", name, arg);
+        json_object_set_new(res, name[7] == 'c' ? "CpusetCpus" : "CpusetMems", json_string(arg));
+        return 0;
+    }
+    if (strcmp(name, "pids-limit") == 0) {
+        if (!rl_parse_ll(arg, -1, INT32_MAX, &v))
+            return rl_make_error(err, 0,
+                                 "--pids-limit: '%s' is not a number (-1 or 0 for no limit)", arg);
+        json_object_set_new(res, "PidsLimit", json_integer(v <= 0 ? 0 : v));
+        return 0;
+    }
+    if (strcmp(name, "blkio-weight") == 0) {
+        if (!rl_parse_ll(arg, 10, 1000, &v))
+            return rl_make_error(err, 0, "--blkio-weight: '%s' is not a number from 10 to 1000",
+                                 arg);
+        json_object_set_new(res, "BlkioWeight", json_integer(v));
+        return 0;
+    }
+    return rl_make_error(err, 0, "--%s: not a resource limit", name);
+}
+
+int
+rl_resources_check(json_t *res, rl_error_t *err)
+{
+    json_t *mem = json_object_get(res, "Memory");
+    json_t *swap = json_object_get(res, "MemorySwap");
+    json_t *resv = json_object_get(res, "MemoryReservation");
+
+    if (swap && json_integer_value(swap) != -1) {
+        if (!mem)
+            return rl_make_error(err, 0,
+                                 "--memory-swap needs --memory: it is the total of memory and "
+                                 "swap");
+        if (json_integer_value(swap) < json_integer_value(mem))
+            return rl_make_error(err, 0,
+                                 "--memory-swap must be at least --memory: it is the total of "
+                                 "memory and swap");
+    }
+    if (mem && resv && json_integer_value(resv) > json_integer_value(mem))
+        return rl_make_error(err, 0, "--memory-reservation must be at most --memory");
+    if (json_object_get(res, "NanoCpus")
+        && (json_object_get(res, "CpuQuota") || json_object_get(res, "CpuPeriod")))
+        return rl_make_error(err, 0, "--cpus and --cpu-quota/--cpu-period cannot be set together");
+    if (json_object_get(res, "CpuShares") && json_object_get(res, "CpuWeight"))
+        return rl_make_error(err, 0, "--cpu-shares and --cpu-weight cannot be set together");
+    return 0;
+}

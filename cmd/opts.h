@@ -76,6 +76,15 @@ int rl_parse_duration(const char *s, int64_t *ret_ns, rl_error_t *err);
  * case) -> -1. */
 int rl_parse_cap(const char *s, int *ret, rl_error_t *err);
 
+/* A resource limit flag of run, create and update (NAME without "--": memory, memory-swap,
+ * memory-reservation, cpus, cpu-shares, cpu-weight, cpu-period, cpu-quota, cpuset-cpus,
+ * cpuset-mems, pids-limit, blkio-weight) into RES with podman's HostConfig names: Memory,
+ * MemorySwap (-1: no limit), MemoryReservation (bytes), NanoCpus, CpuShares, CpuWeight,
+ * CpuPeriod, CpuQuota, CpusetCpus, CpusetMems, PidsLimit (0: no limit), BlkioWeight. */
+int rl_parse_resource(json_t *res, const char *name, const char *arg, rl_error_t *err);
+/* The limits of RES together: --memory-swap at least --memory and not without it, ... */
+int rl_resources_check(json_t *res, rl_error_t *err);
+
 /* --label/-l "K=V" or "K" (empty value) into LABELS, a JSON object. */
 int rl_parse_label(json_t *labels, const char *arg, rl_error_t *err);
 /* --label-file: one label a line, as for --env-file. */

@@ -30,6 +30,8 @@ static const struct rl_command commands[] = {
       "[OPTIONS] CONTAINER COMMAND [ARG...]", 0 },
     { "rename", cmd_rename, "Rename a container", "CONTAINER NEW_NAME", 0 },
     { "port", cmd_port, "List a container's published ports", "[-a] CONTAINER [PORT]", 0 },
+    { "stats", cmd_stats, "Show containers' resource use", "[OPTIONS] [CONTAINER...]", 0 },
+    { "update", cmd_update, "Change a container's resource limits", "[OPTIONS] CONTAINER", 0 },
     { "top", cmd_top, "Show the processes of a running container",
       "[OPTIONS] CONTAINER [DESCRIPTOR...]", 0 },
     { "cp", cmd_cp, "Copy files between a container and the host",

@@ -62,6 +62,8 @@ int cmd_exec(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 int cmd_restart(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 int cmd_rename(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 int cmd_port(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
+int cmd_stats(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
+int cmd_update(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 int cmd_container(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 int cmd_top(struct rl_globals *g, int argc, char **argv, rl_error_t *err);
 int cmd_cp(struct rl_globals *g, int argc, char **argv, rl_error_t *err);

@@ -3,7 +3,7 @@
 # (and link rl-oci to it).
 # shellcheck shell=bash
 
-_rl_verbs="oci run create start stop restart kill rm ps wait logs exec top port cp export rename container pull images
+_rl_verbs="oci run create start stop restart kill rm ps wait logs exec top port stats update cp export rename container pull images
            rmi tag image history inspect save load import login logout info doctor version help"
 _rl_global_opts="--root --log --log-format --log-level --debug --help --version"
 _rl_oci_opts="--root --log --log-format --debug --systemd-cgroup --rootless --help"
@@ -314,7 +314,10 @@ _rl_image_complete() {
 # The container commands: `rl VERB` or `rl container VERB`, with rm as remove and ps as ls
 # and list.
 _rl_container_verbs="create run start stop kill restart rm remove ps ls list wait logs inspect
-                     exec top port cp export rename prune exists"
+                     exec top port stats update cp export rename prune exists"
+_rl_limit_flags="-m --memory --memory-swap --memory-reservation --cpus -c --cpu-shares --cpu-weight
+                 --cpu-period --cpu-quota --cpuset-cpus --cpuset-mems --pids-limit
+                 --blkio-weight"
 _rl_run_flags="-i --interactive -t --tty --rm --name -e --env --env-file -w --workdir -u --user
                --group-add --entrypoint -h --hostname -v --volume --mount --tmpfs --read-only
                --read-only-tmpfs=false --init --userns --cap-add --cap-drop --privileged
@@ -322,7 +325,7 @@ _rl_run_flags="-i --interactive -t --tty --rm --name -e --env --env-file -w --wo
                --annotation --pull -q --quiet --network -p --publish -P --publish-all --expose
                --dns --dns-search --dns-option --add-host --sysctl --no-hosts --cidfile --replace
                --log-driver --umask --oom-score-adj --shm-size --platform --tls-verify
-               --tls-verify=false --creds --authfile --cert-dir"
+               --tls-verify=false --creds --authfile --cert-dir $_rl_limit_flags --cgroups"
 _rl_caps="ALL CAP_AUDIT_CONTROL CAP_AUDIT_READ CAP_AUDIT_WRITE CAP_BLOCK_SUSPEND CAP_BPF
           CAP_CHECKPOINT_RESTORE CAP_CHOWN CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH CAP_FOWNER
           CAP_FSETID CAP_IPC_LOCK CAP_IPC_OWNER CAP_KILL CAP_LEASE CAP_LINUX_IMMUTABLE
@@ -356,10 +359,22 @@ _rl_ctr_flags() {
     prune) echo "-f --force" ;;
     top) echo "--list-descriptors" ;;
     port) echo "-a --all -l --latest" ;;
+    stats) echo "-a --all --no-stream --no-reset -i --interval --format -l --latest" ;;
+    update) echo "$_rl_limit_flags" ;;
     cp) echo "-a --archive --archive=false" ;;
     export) echo "-o --output" ;;
     esac
     echo "--help"
+}
+
+# _rl_is_limit_flag OPTION: true for the resource limit options of run, create and update.
+_rl_is_limit_flag() {
+    case "$1" in
+    -m | --memory | --memory-swap | --memory-reservation | --cpus | -c | --cpu-shares | \
+        --cpu-weight | --cpu-period | --cpu-quota | --cpuset-cpus | --cpuset-mems | \
+        --pids-limit | --blkio-weight) return 0 ;;
+    esac
+    return 1
 }
 
 # _rl_ctr_takes_arg OPTION VERB: true when OPTION of container command VERB is followed by
@@ -375,9 +390,13 @@ _rl_ctr_takes_arg() {
             --stop-timeout | -l | --label | --label-file | --annotation | --pull | --network | \
             --net | --platform | --creds | --authfile | --cert-dir | --cidfile | --log-driver | \
             --log-opt | --umask | --oom-score-adj | --shm-size | -p | --publish | --expose | \
-            --dns | --dns-search | --dns-option | --dns-opt | --add-host | --sysctl) return 0 ;;
+            --dns | --dns-search | --dns-option | --dns-opt | --add-host | --sysctl | \
+            --cgroups) return 0 ;;
         esac
+        _rl_is_limit_flag "$1" && return 0
         ;;
+    update) _rl_is_limit_flag "$1" && return 0 ;;
+    stats) [[ "$1" == -i || "$1" == --interval || "$1" == --format ]] && return 0 ;;
     stop | rm | restart) [[ "$1" == -t || "$1" == --time || "$1" == --timeout ]] && return 0 ;;
     kill) [[ "$1" == -s || "$1" == --signal ]] && return 0 ;;
     ps) [[ "$1" == -n || "$1" == --last || "$1" == -f || "$1" == --filter || "$1" == --format ||
@@ -575,7 +594,7 @@ _rl_ctr_complete() {
         run | create)
             mapfile -t COMPREPLY < <(compgen -W "$(_rl_images "$root")" -- "$cur")
             ;;
-        stop | kill | exec)
+        stop | kill | exec | stats | update)
             mapfile -t COMPREPLY < <(compgen -W "$(_rl_containers "$root" running)" -- "$cur")
             ;;
         port)
@@ -751,7 +770,7 @@ _rl() {
     pull | images | rmi | tag | image | save | load | import | login | logout)
         _rl_image_complete
         ;;
-    run | create | start | stop | restart | kill | rm | ps | wait | logs | exec | top | port | \
+    run | create | start | stop | restart | kill | rm | ps | wait | logs | exec | top | port | stats | update | \
         cp | export | rename | container | inspect)
         _rl_ctr_complete
         ;;

@@ -1059,7 +1059,27 @@ spawn(struct rl_spec *spec, struct rl_container_opts *o, const char *fifo_path,
     args.flags = CLONE_PIDFD | (plan.userns_fd >= 0 ? 0 : plan.clone_flags);
     args.pidfd = (uint64_t)(uintptr_t)&pidfd;
     args.exit_signal = SIGCHLD;
+    if (o->cgroup_fd > 0) {
+        /* Born in its cgroup: no moment outside its limits. */
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup = (uint64_t)o->cgroup_fd;
+    }
     pid = rl_clone3(&args);
+    if (pid < 0 && o->cgroup_fd > 0 && (errno == EINVAL || errno == E2BIG || errno == ENOSYS)) {
+        /* Before Linux 5.7: cgroup.procs once it exists (below). */
+        args.flags &= ~(uint64_t)CLONE_INTO_CGROUP;
+        args.cgroup = 0;
+        pid = rl_clone3(&args);
+        if (pid > 0 && o->cgroup_procs) {
+            cleanup_free char *num = xasprintf("%ld", pid);
+            if (rl_write_file(o->cgroup_procs, num, strlen(num), err) < 0) {
+                (void)rl_pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+                (void)waitpid((pid_t)pid, NULL, 0);
+                rl_error_wrap(err, "move the container into its cgroup");
+                goto out;
+            }
+        }
+    }
     if (pid < 0) {
         rl_make_error(err, errno, "clone the container process%s",
                       errno == EPERM || errno == ENOSPC
@@ -1777,6 +1797,11 @@ exec_child(pid_t pid, int pidfd, struct rl_process *p, struct rl_seccomp *filter
     pid_t gc;
 
     (void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    /* Into the container's cgroup first (its children follow), while its path is ours. */
+    if (o->cgroup_procs && rl_write_file(o->cgroup_procs, "0", 1, &err) < 0) {
+        rl_error_wrap(&err, "join the container's cgroup");
+        goto fail;
+    }
     if (join_container(pid, pidfd, &err) < 0)
         goto fail;
     /* setns(CLONE_NEWPID) moves only our children into the namespace. */

@@ -39,6 +39,8 @@ struct rl_container_opts {
     const char *seccomp_cache;       /* compiled seccomp filters are kept here (NULL: none) */
     const sigset_t *sigmask;         /* launch: the mask the process starts with (the caller's) */
     const struct rl_tap_config *tap; /* create this tap device in the new network namespace */
+    int cgroup_fd;            /* start the process in this cgroup (a directory fd); 0: none */
+    const char *cgroup_procs; /* its cgroup.procs, for kernels without CLONE_INTO_CGROUP */
 };
 
 /* A container that rl_container_launch() started; its process is our child. */

@@ -182,6 +182,15 @@ rl_strv_push(char ***v, const char *s)
     (*v)[n + 1] = NULL;
 }
 
+bool
+rl_strv_contains(char *const *v, const char *s)
+{
+    for (; v && *v; v++)
+        if (strcmp(*v, s) == 0)
+            return true;
+    return false;
+}
+
 char *
 rl_strv_join(char *const *v, const char *sep)
 {

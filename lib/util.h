@@ -70,6 +70,8 @@ void rl_strv_free(char **v);
 char **rl_strv_dup(char *const *v);
 /* Append a copy of S to the NULL-terminated *V (which may be NULL). */
 void rl_strv_push(char ***v, const char *s);
+/* Whether V (may be NULL) holds S. */
+bool rl_strv_contains(char *const *v, const char *s);
 /* The strings of V (may be NULL) joined by SEP. Caller frees. */
 char *rl_strv_join(char *const *v, const char *sep);
 

@@ -1,0 +1,129 @@
+/* Resource limits through a delegated cgroup v2 subtree: podman's limit options turned into
+ * cgroup v2 interface files, finding the part of the tree the user may manage, and making,
+ * updating, joining, reading and removing a container's cgroup there. cgroup v1 is refused.
+ *
+ * Every function takes the paths it works on, so that tests can point it at a fake tree of
+ * plain files. On a filesystem that is not cgroup2 (such a fake tree) the writes create the
+ * interface files that the kernel would have made, and removal deletes them. */
+#ifndef RL_CGROUP_H
+#define RL_CGROUP_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+/* The limits of one container, with podman's meanings. Unset is -1 for the int64_t fields
+ * and 0 for the uint64_t ones, NULL for the strings. */
+struct rl_cgroup_limits {
+    int64_t memory;             /* bytes: memory.max */
+    int64_t memory_swap;        /* memory plus swap, bytes; -2: unlimited (--memory-swap -1) */
+    int64_t memory_reservation; /* bytes: memory.low */
+    int64_t cpu_quota;          /* microseconds per period: cpu.max */
+    uint64_t cpu_period;        /* microseconds; 0: the kernel's 100000 */
+    uint64_t cpu_weight;        /* 1..10000: cpu.weight (see rl_cgroup_shares_to_weight) */
+    char *cpuset_cpus;          /* "0-2,4" */
+    char *cpuset_mems;
+    int64_t pids;       /* 0: unlimited ("max") */
+    uint64_t io_weight; /* 1..10000: io.weight (see rl_cgroup_blkio_to_io_weight) */
+};
+
+#define RL_CGROUP_SWAP_UNLIMITED (-2)
+#define RL_CGROUP_CPU_PERIOD     100000u
+
+void rl_cgroup_limits_init(struct rl_cgroup_limits *l);
+void rl_cgroup_limits_release(struct rl_cgroup_limits *l);
+/* Whether any limit is set. */
+bool rl_cgroup_limits_any(const struct rl_cgroup_limits *l);
+
+/* podman's --cpus: "1.5" gives a quota of 150000 in a period of 100000. From 0.01 to 1024. */
+int rl_cgroup_parse_cpus(const char *s, int64_t *ret_quota, uint64_t *ret_period, rl_error_t *err);
+/* cgroup v1 cpu.shares (--cpu-shares) to cgroup v2 cpu.weight, as crun does:
+ * 1 + (shares - 2) * 9999 / 262142, with shares clamped to 2..262144. */
+uint64_t rl_cgroup_shares_to_weight(uint64_t shares);
+/* cgroup v1 blkio.weight (--blkio-weight, 10..1000) to io.weight (1..10000), as crun does:
+ * 1 + (w - 10) * 9999 / 990, clamped. */
+uint64_t rl_cgroup_blkio_to_io_weight(uint64_t weight);
+/* A cpuset list such as "0-2,4": numbers and ascending ranges, separated by commas. */
+int rl_cgroup_check_cpuset(const char *list, rl_error_t *err);
+/* The errors podman gives for limits that cannot work together: a memory limit below 6 MB,
+ * --memory-swap below --memory or without it, a reservation above the limit, values out of
+ * the kernel's ranges. */
+int rl_cgroup_limits_validate(const struct rl_cgroup_limits *l, rl_error_t *err);
+/* The controllers the set limits need, in the order to enable them (memory cpu cpuset pids
+ * io); an empty vector when none is set. Caller frees (rl_strv_free). */
+char **rl_cgroup_limits_controllers(const struct rl_cgroup_limits *l);
+/* The interface files to write and their values, two parallel NULL-terminated vectors;
+ * returns how many. L must have passed rl_cgroup_limits_validate().
+ * memory.swap.max is swap alone: --memory-swap minus --memory, "max" for unlimited and, as
+ * in podman (which sets --memory-swap to twice --memory), as much as --memory when only
+ * --memory is given. pids.max is "max" for 0, io.weight "default N", cpu.max "QUOTA PERIOD"
+ * (or "max PERIOD" for a period alone). */
+int rl_cgroup_limits_files(const struct rl_cgroup_limits *l, char ***ret_names, char ***ret_values);
+
+/* Where this process may put container cgroups. */
+struct rl_cgroup_base {
+    char *mount;      /* the cgroup2 mount point (with the tree's prefix) */
+    char *self;       /* this process's cgroup directory */
+    char *dir;        /* where container cgroups go: self, or its parent (see below) */
+    char **available; /* the words of DIR/cgroup.controllers */
+};
+
+/* Find the delegated subtree from the texts of /proc/self/mountinfo and /proc/self/cgroup,
+ * with the tree under FS_PREFIX ("/" for the real one). A cgroup is delegated to UID when
+ * UID owns its directory, cgroup.procs and cgroup.subtree_control (ownership, not access(2):
+ * root may write anywhere, yet only what was chowned to it is its to manage).
+ *
+ * DIR follows cgroup v2's no-internal-process rule (a cgroup that holds processes cannot
+ * give controllers to children): when our cgroup holds processes (its cgroup.procs is not
+ * empty, as when rl runs in a systemd scope) and its parent is delegated too, DIR is the
+ * parent and containers become siblings of our cgroup (user@UID.service/app.slice/x.scope
+ * gives app.slice); otherwise DIR is our own cgroup.
+ *
+ * Errors (each with its fix): no cgroup2 mount or a v1-only host, a hybrid host whose v2
+ * tree has none of cpu cpuset io memory pids (naming the controllers held by v1), our cgroup
+ * outside the mount, and a cgroup not delegated (EACCES). */
+int rl_cgroup_base_find(const char *mountinfo_text, const char *proc_cgroup_text,
+                        const char *fs_prefix, uid_t uid, struct rl_cgroup_base *ret,
+                        rl_error_t *err);
+/* rl_cgroup_base_find() on this process, the real tree and getuid(). */
+int rl_cgroup_base_find_self(struct rl_cgroup_base *ret, rl_error_t *err);
+void rl_cgroup_base_release(struct rl_cgroup_base *b);
+/* Every controller in NEEDED is in B->available; else ENOTSUP naming the missing ones, what
+ * DIR has and the fix. */
+int rl_cgroup_check(const struct rl_cgroup_base *b, char *const *needed, rl_error_t *err);
+
+/* Make the cgroup B->dir/NAME for a container: enable CONTROLLERS in B->dir (those not yet
+ * in its cgroup.subtree_control, one write each), mkdir NAME (EEXIST is an error), write
+ * the limits of L and open it O_RDONLY|O_DIRECTORY for clone3's CLONE_INTO_CGROUP. On a
+ * failure after the mkdir the cgroup is removed again. *RET_PATH and *RET_DIRFD may be NULL. */
+int rl_cgroup_create(const struct rl_cgroup_base *b, const char *name, char *const *controllers,
+                     const struct rl_cgroup_limits *l, char **ret_path, int *ret_dirfd,
+                     rl_error_t *err);
+/* Write the set limits of L to the cgroup at PATH again (rl update). */
+int rl_cgroup_update(const char *path, const struct rl_cgroup_limits *l, rl_error_t *err);
+/* rmdir PATH and the cgroups below it, retried for up to a second while processes are still
+ * exiting (EBUSY). A cgroup already gone is fine. */
+int rl_cgroup_remove(const char *path, rl_error_t *err);
+/* Move PID into the cgroup at PATH (rl exec). */
+int rl_cgroup_enter(const char *path, pid_t pid, rl_error_t *err);
+/* Whether the OOM killer killed a process of the cgroup at PATH: "oom_kill N" with N > 0 in
+ * memory.events. A missing memory.events is false. Returns 0, or -1 with errno. */
+int rl_cgroup_oom_killed(const char *path, bool *ret);
+
+struct rl_cgroup_stats {
+    uint64_t cpu_usage_usec;
+    uint64_t memory_current;
+    uint64_t memory_max; /* UINT64_MAX for "max" */
+    uint64_t pids_current;
+    uint64_t pids_max;                      /* UINT64_MAX for "max" */
+    uint64_t io_read_bytes, io_write_bytes; /* summed over the devices of io.stat */
+    uint64_t nr_throttled, throttled_usec;
+};
+
+/* The counters of the cgroup at PATH, from cpu.stat, memory.current, memory.max,
+ * pids.current, pids.max and io.stat. A file that is missing (its controller is not
+ * enabled) gives 0s. */
+int rl_cgroup_stats(const char *path, struct rl_cgroup_stats *ret, rl_error_t *err);
+
+#endif
