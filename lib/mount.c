@@ -291,6 +291,7 @@ mount_overlay(int target, const char *dest, const struct rl_mount_flags *f, rl_e
     cleanup_close int mfd = -1;
     cleanup_free char *copy = f->data ? xstrdup(f->data) : NULL;
     unsigned int attrs = 0;
+    bool plus = false; /* lowerdir+ was given */
     char msg[512];
     char *save = NULL;
 
@@ -311,6 +312,7 @@ mount_overlay(int target, const char *dest, const struct rl_mount_flags *f, rl_e
                 cleanup_free char *layers = xstrdup(eq + 1);
                 char *lsave = NULL;
                 r = 0;
+                plus = true;
                 for (char *l = strtok_r(layers, ":", &lsave); l && r == 0;
                      l = strtok_r(NULL, ":", &lsave))
                     r = rl_fsconfig(fsfd, FSCONFIG_SET_STRING, "lowerdir+", l, 0);
@@ -326,8 +328,14 @@ mount_overlay(int target, const char *dest, const struct rl_mount_flags *f, rl_e
         if (r < 0)
             goto fail;
     }
-    if (rl_fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    if (rl_fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+        /* Before Linux 6.5 overlayfs took its options through the legacy parser, which
+         * accepts any key and fails only here ("unrecognized mount option lowerdir+"):
+         * mount(2) with the option string then. */
+        if (plus && errno == EINVAL)
+            return rl_make_error(err, EOPNOTSUPP, "mount overlay on '%s': lowerdir+", dest);
         goto fail;
+    }
     if (f->flags & MS_RDONLY)
         attrs |= MOUNT_ATTR_RDONLY;
     if (f->flags & MS_NOSUID)
