@@ -18,19 +18,28 @@
 #   unit       make check-unit
 #   bats-user  the bats suite as $TEST_USER (rootless)
 #   bats-root  the bats suite as root
+#   vm         the cgroup v2 tests (the bats files numbered 4NN) as $TEST_USER in a throw-away
+#              guest kernel with a pure cgroup v2 hierarchy and a delegated subtree:
+#              tests/vm/setup.sh (qemu, Debian's kernel unpacked in $RL_VM_DIR), then
+#              tests/vm/run-in-vm.sh. Where no guest can run, the summary says why and the
+#              tests count as skipped (VM_REQUIRED=1: as a failure)
 #   format     make format-check
-#   lint       shellcheck the shell scripts: bats/*.bash tests/*.sh .ci/run completions/*.bash
+#   lint       shellcheck the shell scripts: bats/*.bash tests/*.sh tests/vm/*.sh
+#              tests/vm/initramfs-init .ci/run completions/*.bash
 #   asan       unit tests built with ASan+UBSan in $BUILD_DIR/asan
 #
 # Idempotent. Test steps run even when an earlier test step failed; the script exits 1 if
 # anything failed and ends with one line "N passed, N failed, N skipped" counting unit tests
-# (both builds), bats tests (both users), format-check and lint as one test each; a failed
-# setup or build step counts as one failure. Logs are in $BUILD_DIR/logs.
+# (both builds), bats tests (both users, and the guest), format-check and lint as one test
+# each; a failed setup or build step counts as one failure. Logs are in $BUILD_DIR/logs.
 #
 # Environment: BUILD_DIR (default /var/tmp/rl-build), FIXTURES (default /var/tmp/rl-fixtures),
 # TEST_USER, JOBS (default nproc), BATS_TIMEOUT (seconds per bats run, default 900),
 # UNIT_TIMEOUT (seconds per unit test program, default 120), BATS_FILES (instead of
-# Makefile.am's BATS_TESTS, e.g. "bats/001-basic.bats"), SKIP_APT=1 (never call apt-get).
+# Makefile.am's BATS_TESTS, e.g. "bats/001-basic.bats"), SKIP_APT=1 (never call apt-get),
+# RL_VM_DIR (the guest's kernel and initramfs, default $BUILD_DIR/vm), VM_TIMEOUT (seconds
+# for the whole guest run, default BATS_TIMEOUT), VM_BATS_FILES (instead of the 4NN files),
+# VM_REQUIRED=1 (a guest that cannot run is a failure, not a skip).
 set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -61,7 +70,7 @@ PACKAGES=(
     fuse-overlayfs iperf3
 )
 
-ALL_STEPS=(deps user build fixtures unit bats-user bats-root format lint asan)
+ALL_STEPS=(deps user build fixtures unit bats-user bats-root vm format lint asan)
 # The lines of `make check` output worth showing: failures and automake's summary.
 CHECK_REGEX='^(FAIL|XPASS|ERROR):|^# (TOTAL|PASS|SKIP|XFAIL|FAIL|XPASS|ERROR):|Error [0-9]|error:'
 
@@ -345,6 +354,69 @@ step_bats-root() {
     run_bats root bats-root
 }
 
+# ------------------------------------------------------------------------------ vm
+
+# vm_bats_files: the bats files the guest runs: VM_BATS_FILES, else those of BATS_FILES or
+# Makefile.am's BATS_TESTS that are numbered 4NN (the cgroup v2 tests), and exist.
+vm_bats_files() {
+    local f
+    VM_BATS_PRESENT=()
+    for f in ${VM_BATS_FILES:-${BATS_FILES:-$(make_var "$B" BATS_TESTS)}}; do
+        [ -n "${VM_BATS_FILES:-}" ] || [[ $f == bats/4[0-9][0-9]-*.bats ]] || continue
+        [ -f "$BUILD_DIR/src/$f" ] && VM_BATS_PRESENT+=("$BUILD_DIR/src/$f")
+    done
+}
+
+# vm_unavailable TESTS WHY: no guest here. Said in the step's output and in the summary; the
+# tests count as skipped, or as one failure with VM_REQUIRED=1.
+vm_unavailable() {
+    echo "vm: cannot run the guest: $2" | tee "$RESULTS/vm.why"
+    if [ "${VM_REQUIRED:-}" = 1 ]; then
+        record vm 0 1 "$1"
+        return 1
+    fi
+    record vm 0 0 "$1"
+}
+
+step_vm() {
+    local vmdir=${RL_VM_DIR:-$BUILD_DIR/vm} n rc=0 why
+    [ -x "$B/rl" ] || die "no $B/rl: the vm step needs the build step"
+    vm_bats_files
+    if [ ${#VM_BATS_PRESENT[@]} -eq 0 ]; then
+        echo "vm: no bats/4NN-*.bats files to run"
+        record vm 0 0 0
+        return 0
+    fi
+    n=$(cat "${VM_BATS_PRESENT[@]}" | grep -c '^@test ' || true)
+    case "$B/" in
+    /tmp/* | /run/* | /dev/shm/*)
+        vm_unavailable "$n" "BUILD_DIR=$BUILD_DIR is on a file system the guest replaces (tmpfs)"
+        return
+        ;;
+    esac
+    if ! logged "$LOGS/vm-setup.log" '' bash "$SRC/tests/vm/setup.sh" "$vmdir"; then
+        vm_unavailable "$n" "tests/vm/setup.sh failed: $(tail -1 "$LOGS/vm-setup.log")"
+        return
+    fi
+    # The guest sees this host's "/" read-only, so the build, bats and the fixtures' files
+    # are there; the fixtures' registries are not (no network): the 4NN tests never pull.
+    cd "$B"
+    logged "$LOGS/vm.tap" '' env RL_VM_DIR="$vmdir" bash "$SRC/tests/vm/run-in-vm.sh" \
+        -u "$TEST_USER" -C "$B" -t "${VM_TIMEOUT:-$BATS_TIMEOUT}" \
+        -e RL="$B/rl" -e RL_TESTINIT="$B/tests/helpers/rl-testinit" \
+        -e RL_UDPECHO="$B/tests/helpers/rl-udpecho" -e RL_SRCDIR="$BUILD_DIR/src" \
+        -e RL_FIXTURES="$FIXTURES" \
+        -- bats --tap "${VM_BATS_PRESENT[@]}" || rc=$?
+    # 125 before bats printed its plan: the guest did not get as far as running the tests.
+    if [ "$rc" -eq 125 ] && ! grep -qE '^1\.\.[0-9]+$' "$LOGS/vm.tap"; then
+        why=$(grep '^run-in-vm: ' "$LOGS/vm.tap" | grep -v 'the command started' | head -1)
+        vm_unavailable "$n" "${why#run-in-vm: }"
+        return
+    fi
+    count_tap "$LOGS/vm.tap" vm || rc=1
+    [ "$rc" -eq 0 ]
+}
+
 # ------------------------------------------------------------------------------ format
 step_format() {
     if make -s -C "$B" format-check >"$LOGS/format-check.log" 2>&1; then
@@ -365,7 +437,8 @@ step_format() {
 step_lint() {
     local -a files=()
     local f
-    for f in "$BUILD_DIR"/src/{bats/*.bash,tests/*.sh,.ci/run,completions/*.bash}; do
+    for f in "$BUILD_DIR"/src/{bats/*.bash,tests/*.sh,tests/vm/*.sh,tests/vm/initramfs-init} \
+        "$BUILD_DIR"/src/{.ci/run,completions/*.bash}; do
         [ -f "$f" ] && files+=("$f")
     done
     if shellcheck "${files[@]}"; then
@@ -382,7 +455,7 @@ step_lint() {
 # run_step STEP: run one step in a subshell with errexit in force (it would be off inside
 # an `if`), time it, and make sure that a failed step counts at least one failure.
 run_step() {
-    local step=$1 start=$SECONDS rc p f s
+    local step=$1 start=$SECONDS rc p f s result
     section "$step"
     set +e
     (
@@ -400,8 +473,14 @@ run_step() {
             record "$step" 0 1 0
         fi
     fi
-    printf -- '---- %s: %s (%ds)\n' "$step" "$([ "$rc" -eq 0 ] && echo ok || echo FAILED)" \
-        $((SECONDS - start))
+    if [ "$rc" -ne 0 ]; then
+        result=FAILED
+    elif [ -f "$RESULTS/$step.why" ]; then
+        result="NOT RUN ($(cat "$RESULTS/$step.why"))"
+    else
+        result=ok
+    fi
+    printf -- '---- %s: %s (%ds)\n' "$step" "$result" $((SECONDS - start))
     return "$rc"
 }
 
@@ -415,6 +494,9 @@ summary() {
         tp=$((tp + p)) tf=$((tf + n)) ts=$((ts + s))
     done
     [ ${#FAILED_STEPS[@]} -eq 0 ] || echo "  failed steps: ${FAILED_STEPS[*]}"
+    for f in "${STEPS[@]}"; do
+        [ ! -f "$RESULTS/$f.why" ] || echo "  NOTE $(cat "$RESULTS/$f.why")"
+    done
     echo "  logs: $LOGS; total time $((SECONDS / 60))m$((SECONDS % 60))s"
     echo "$tp passed, $tf failed, $ts skipped"
 }
