@@ -338,3 +338,33 @@ _run_nothing_left() {
     assert "$RUN_STDERR" =~ "^rl: .*'/etc'" "names the directory"
     _run_nothing_left
 }
+
+@test "oci run: device rules alone, or a cgroupsPath without limits, run without a cgroup" {
+    local b=$BATS_TEST_TMPDIR/b id=c-$(safename) cg=rl-bats-$(safename) p found
+    make_bundle "$b"
+    # Device rules restrict nothing rootless (no device node can be made): accepted.
+    bundle_set "$b" '.linux.resources = { devices: [{ allow: false, access: "rwm" },
+        { allow: true, type: "c", major: 1, minor: 3, access: "rwm" }] }'
+    bundle_args "$b" /bin/rl-testinit echo ran
+    run_rl oci run --bundle "$b" "$id"
+    assert "$output" == "ran" "devices only: it runs"
+    # Empty entries ask for nothing either.
+    bundle_set "$b" '.linux.resources += { memory: {}, cpu: null, pids: { limit: null } }'
+    run_rl oci run --bundle "$b" "$id"
+    assert "$output" == "ran" "empty entries: it runs"
+    # A cgroupsPath alone makes no cgroup: there is nothing to limit.
+    for p in "$cg" "$cg/sub" "/$cg"; do
+        bundle_set "$b" '.linux.cgroupsPath = $p' --arg p "$p"
+        run_rl oci run --bundle "$b" "$id"
+        assert "$output" == "ran" "cgroupsPath '$p': it runs"
+    done
+    bundle_args "$b" /bin/rl-testinit sleep 100
+    run_rl oci create --bundle "$b" "$id"
+    run_rl oci state "$id"
+    assert "$(jq -r '[keys[] | select(test("cgroup"; "i"))] | length' <<<"$output")" == 0 \
+        "oci state is unchanged"
+    run_rl oci delete --force "$id"
+    found=$(find /sys/fs/cgroup -name "$cg*" -print -quit 2>/dev/null || true)
+    assert "$found" == "" "no cgroup was made"
+    _run_nothing_left
+}

@@ -223,3 +223,81 @@ _err_config() {
     run_rl oci run --bundle "$b" "$id"
     _err_nothing_left
 }
+
+# _err_skip_if_memory_delegated: where the memory controller is delegated, rl oci applies
+# limits (the cgroup v2 guest of tests/vm covers that); the errors below are for other hosts.
+_err_skip_if_memory_delegated() {
+    local info
+    info=$("$RL" --root "$BATS_TEST_TMPDIR/info-root" info --format json 3>&-) \
+        || die "rl info --format json failed"
+    if jq -e '.host.cgroup.delegated and (.host.cgroup.controllers | index("memory"))' \
+        <<<"$info" >/dev/null; then
+        skip "this host delegates the memory controller: rl oci enforces limits here"
+    fi
+}
+
+# _err_no_cgroup NAME: no cgroup called NAME anywhere under /sys/fs/cgroup (read only).
+_err_no_cgroup() {
+    local found
+    found=$(find /sys/fs/cgroup -name "$1" -print -quit 2>/dev/null || true)
+    assert "$found" == "" "no cgroup '$1' was made"
+}
+
+@test "oci errors: linux.resources limits where no cgroup is delegated say why" {
+    _err_skip_if_memory_delegated
+    local cg=rl-bats-$(safename)
+    _err_config "config.json: linux.resources.memory.limit: .*cgroup" \
+        '.linux.resources.memory = { limit: 67108864 }'
+    _err_config "config.json: linux.resources.pids.limit: .*cgroup" \
+        '.linux.resources.pids = { limit: 100 }'
+    _err_config "config.json: linux.resources.cpu.shares: .*cgroup" \
+        '.linux.resources.cpu = { shares: 512 }'
+    _err_config "config.json: linux.resources.unified.memory.high: .*cgroup" \
+        '.linux.resources.unified = { "memory.high": "50000000" }'
+    # With a cgroupsPath, relative or absolute: refused before anything is made.
+    _err_config "config.json: linux.resources.memory.limit: .*cgroup" \
+        '.linux.resources.memory = { limit: 67108864 } | .linux.cgroupsPath = $p' --arg p "$cg"
+    _err_config "config.json: linux.resources.memory.limit: .*cgroup" \
+        '.linux.resources.memory = { limit: 67108864 } | .linux.cgroupsPath = $p' --arg p "/$cg/x"
+    _err_no_cgroup "$cg"
+    _err_no_cgroup "rl-c-$(safename)"
+}
+
+@test "oci errors: resources that rl cannot apply are refused, naming the field" {
+    _err_config "config.json: linux.resources.hugepageLimits: rl does not set it" \
+        '.linux.resources.hugepageLimits = [{ pageSize: "2MB", limit: 209715200 }]'
+    _err_config "config.json: linux.resources.memory.swappiness: cgroup v2" \
+        '.linux.resources.memory = { swappiness: 10 }'
+    _err_config "config.json: linux.resources.memory.kernel: " \
+        '.linux.resources.memory = { kernel: 67108864 }'
+    _err_config "config.json: linux.resources.cpu.realtimeRuntime: " \
+        '.linux.resources.cpu = { realtimeRuntime: 950000 }'
+    _err_config "config.json: linux.resources.network: " \
+        '.linux.resources.network = { classID: 1048577 }'
+    _err_config "config.json: linux.resources.rdma: " \
+        '.linux.resources.rdma = { mlx5_1: { hcaHandles: 3 } }'
+    _err_config "config.json: linux.resources.blockIO.throttleReadBpsDevice: " \
+        '.linux.resources.blockIO = { throttleReadBpsDevice: [{ major: 8, minor: 0, rate: 1 }] }'
+    # Bad values and names, whatever the host.
+    _err_config "config.json: linux.resources.unified: 'a/b' is not the name of a cgroup" \
+        '.linux.resources.unified = { "a/b": "1" }'
+    _err_config "config.json: linux.resources.unified: '../memory.max' is not the name" \
+        '.linux.resources.unified = { "../memory.max": "1" }'
+    _err_config "config.json: linux.resources.memory.limit: 1000 bytes is below the minimum" \
+        '.linux.resources.memory = { limit: 1000 }'
+    _err_config "config.json: linux.resources.memory.swap: needs memory.limit" \
+        '.linux.resources.memory = { swap: 134217728 }'
+    _err_config "config.json: linux.resources.blockIO.weight: 5 is out of range 10 to 1000" \
+        '.linux.resources.blockIO = { weight: 5 }'
+    _err_config "config.json: linux.resources.memory.limit: must be an integer" \
+        '.linux.resources.memory = { limit: "64m" }'
+}
+
+@test "oci errors: a systemd cgroupsPath and '..' are refused" {
+    _err_config "config.json: linux.cgroupsPath: 'system.slice:rl:c1' is a systemd cgroup path.*no systemd cgroup driver" \
+        '.linux.cgroupsPath = "system.slice:rl:c1"'
+    _err_config "config.json: linux.cgroupsPath: 'a/../b': '[.][.]' is not allowed" \
+        '.linux.cgroupsPath = "a/../b"'
+    _err_config "config.json: linux.cgroupsPath: '/' names the root of the cgroup tree" \
+        '.linux.cgroupsPath = "/"'
+}

@@ -788,6 +788,8 @@ oci_features(struct oci_ctx *c, int argc, char **argv, rl_error_t *err)
            "  \"linux\": {\n"
            "    \"namespaces\": [\"cgroup\", \"ipc\", \"mount\", \"network\", \"pid\", \"user\", "
            "\"uts\"],\n"
+           "    \"cgroup\": {\"v1\": false, \"v2\": true, \"systemd\": false, "
+           "\"systemdUser\": false, \"rdma\": false},\n"
            "    \"seccomp\": {\"enabled\": %s}\n  }\n}\n",
 #ifdef HAVE_SECCOMP
            "true"

@@ -963,3 +963,707 @@ rl_cgroup_stats(const char *path, struct rl_cgroup_stats *ret, rl_error_t *err)
     *ret = s;
     return 0;
 }
+
+/* The OCI runtime spec's linux.resources and linux.cgroupsPath. */
+
+#define OCI_RES             "linux.resources."
+#define OCI_UNIFIED_MAX     64
+#define OCI_VALUE_MAX       4096
+#define OCI_PATH_DEPTH_MAX  REMOVE_DEPTH_MAX
+#define OCI_PATH_LENGTH_MAX 4000
+
+void
+rl_cgroup_oci_release(struct rl_cgroup_oci *o)
+{
+    rl_cgroup_limits_release(&o->limits);
+    rl_strv_free(o->unified_names);
+    rl_strv_free(o->unified_values);
+    o->unified_names = o->unified_values = NULL;
+}
+
+/* Null, {} and []: an entry that asks for nothing. */
+static bool
+oci_unset(json_t *v)
+{
+    return v == NULL || json_is_null(v) || (json_is_object(v) && json_object_size(v) == 0)
+           || (json_is_array(v) && json_array_size(v) == 0);
+}
+
+/* The integer at KEY of OBJ (the object at FIELD) in *RET. */
+static int
+oci_int(json_t *obj, const char *field, const char *key, json_int_t *ret, rl_error_t *err)
+{
+    json_t *v = json_object_get(obj, key);
+
+    if (!json_is_integer(v))
+        return rl_make_plain_error(err, EINVAL, OCI_RES "%s.%s: must be an integer", field, key);
+    *ret = json_integer_value(v);
+    return 0;
+}
+
+/* The error for KEY of OBJECT (FIELD) that rl cannot apply: WHY says why. */
+static int
+oci_refuse(const char *field, const char *key, const char *why, rl_error_t *err)
+{
+    return rl_make_plain_error(err, ENOTSUP, OCI_RES "%s%s%s: %s; remove it", field, key ? "." : "",
+                               key ? key : "", why);
+}
+
+static int
+oci_memory(json_t *m, struct rl_cgroup_limits *l, rl_error_t *err)
+{
+    const char *key;
+    json_t *v;
+
+    json_object_foreach (m, key, v) {
+        json_int_t n = 0;
+
+        if (oci_unset(v))
+            continue;
+        if (strcmp(key, "limit") == 0 || strcmp(key, "reservation") == 0
+            || strcmp(key, "swap") == 0) {
+            if (oci_int(m, "memory", key, &n, err) < 0)
+                return -1;
+            if (n < -1)
+                return rl_make_plain_error(err, EINVAL,
+                                           OCI_RES "memory.%s: %" JSON_INTEGER_FORMAT
+                                                   " is not a limit "
+                                                   "(-1: unlimited)",
+                                           key, n);
+            if (n == 0 || (n == -1 && key[0] != 's'))
+                continue; /* unset, or no limit: a new cgroup has none */
+            if (key[0] == 'l' && n < MIN_MEMORY)
+                return rl_make_plain_error(err, EINVAL,
+                                           OCI_RES "memory.limit: %" JSON_INTEGER_FORMAT
+                                                   " bytes is "
+                                                   "below the minimum of %d (6 MB)",
+                                           n, MIN_MEMORY);
+            if (key[0] == 'l')
+                l->memory = n;
+            else if (key[0] == 'r')
+                l->memory_reservation = n;
+            else
+                l->memory_swap = n == -1 ? RL_CGROUP_SWAP_UNLIMITED : n;
+        } else if (strcmp(key, "disableOOMKiller") == 0 && json_is_false(v)) {
+            continue;
+        } else if (strcmp(key, "useHierarchy") == 0 && json_is_boolean(v)) {
+            if (json_is_false(v))
+                return oci_refuse("memory", key, "cgroup v2 is always hierarchical", err);
+        } else if (strcmp(key, "checkBeforeUpdate") == 0 && json_is_boolean(v)) {
+            continue; /* a rule for updates only */
+        } else if (strcmp(key, "kernel") == 0 || strcmp(key, "kernelTCP") == 0) {
+            return oci_refuse("memory", key, "cgroup v2 has no separate kernel memory limit", err);
+        } else if (strcmp(key, "swappiness") == 0) {
+            return oci_refuse("memory", key, "cgroup v2 has no swappiness of its own", err);
+        } else if (strcmp(key, "disableOOMKiller") == 0) {
+            return oci_refuse("memory", key, "cgroup v2 cannot turn the OOM killer off", err);
+        } else {
+            return oci_refuse("memory", key, "rl cannot apply it", err);
+        }
+    }
+    if (l->memory_swap >= 0 && l->memory < 0)
+        return rl_make_plain_error(
+            err, EINVAL, OCI_RES "memory.swap: needs memory.limit: it limits memory plus swap");
+    if (l->memory_swap >= 0 && l->memory_swap < l->memory)
+        return rl_make_plain_error(err, EINVAL,
+                                   OCI_RES "memory.swap: %" PRId64
+                                           " is below memory.limit (%" PRId64
+                                           "): it limits memory plus swap",
+                                   l->memory_swap, l->memory);
+    if (l->memory >= 0 && l->memory_reservation > l->memory)
+        return rl_make_plain_error(err, EINVAL,
+                                   OCI_RES "memory.reservation: %" PRId64
+                                           " is above memory.limit (%" PRId64 ")",
+                                   l->memory_reservation, l->memory);
+    return 0;
+}
+
+/* cpu.cpus or cpu.mems at KEY of C into *RET. */
+static int
+oci_cpuset(json_t *c, const char *key, char **ret, rl_error_t *err)
+{
+    json_t *v = json_object_get(c, key);
+
+    if (!json_is_string(v))
+        return rl_make_plain_error(err, EINVAL, OCI_RES "cpu.%s: must be a string", key);
+    if (json_string_value(v)[0] == '\0')
+        return 0;
+    if (rl_cgroup_check_cpuset(json_string_value(v), err) < 0)
+        return rl_error_wrap(err, OCI_RES "cpu.%s", key);
+    free(*ret);
+    *ret = xstrdup(json_string_value(v));
+    return 0;
+}
+
+static int
+oci_cpu(json_t *c, struct rl_cgroup_limits *l, rl_error_t *err)
+{
+    const char *key;
+    json_t *v;
+
+    json_object_foreach (c, key, v) {
+        json_int_t n = 0;
+
+        if (oci_unset(v))
+            continue;
+        if (strcmp(key, "cpus") == 0 || strcmp(key, "mems") == 0) {
+            if (oci_cpuset(c, key, key[0] == 'c' ? &l->cpuset_cpus : &l->cpuset_mems, err) < 0)
+                return -1;
+            continue;
+        }
+        if (strcmp(key, "shares") != 0 && strcmp(key, "quota") != 0 && strcmp(key, "period") != 0) {
+            if (rl_str_has_prefix(key, "realtime"))
+                return oci_refuse("cpu", key, "cgroup v2 has no real-time CPU time per cgroup",
+                                  err);
+            if (strcmp(key, "idle") == 0 || strcmp(key, "burst") == 0)
+                return oci_refuse("cpu", key,
+                                  "rl does not set it (linux.resources.unified can: cpu.idle, "
+                                  "cpu.max.burst)",
+                                  err);
+            return oci_refuse("cpu", key, "rl cannot apply it", err);
+        }
+        if (oci_int(c, "cpu", key, &n, err) < 0)
+            return -1;
+        if (key[0] == 's') {
+            if (n < 0)
+                return rl_make_plain_error(
+                    err, EINVAL, OCI_RES "cpu.shares: %" JSON_INTEGER_FORMAT " is not a share", n);
+            if (n > 0)
+                l->cpu_weight = rl_cgroup_shares_to_weight((uint64_t)n);
+        } else if (key[0] == 'q') {
+            if (n < -1)
+                return rl_make_plain_error(err, EINVAL,
+                                           OCI_RES "cpu.quota: %" JSON_INTEGER_FORMAT
+                                                   " is not a quota "
+                                                   "(-1: unlimited)",
+                                           n);
+            if (n > 0 && n < MIN_CPU_QUOTA)
+                return rl_make_plain_error(err, EINVAL,
+                                           OCI_RES "cpu.quota: %" JSON_INTEGER_FORMAT
+                                                   " microseconds is "
+                                                   "below the kernel's minimum of %d",
+                                           n, MIN_CPU_QUOTA);
+            if (n > 0)
+                l->cpu_quota = n;
+        } else {
+            if (n != 0 && (n < MIN_CPU_QUOTA || n > MAX_CPU_PERIOD))
+                return rl_make_plain_error(err, EINVAL,
+                                           OCI_RES "cpu.period: %" JSON_INTEGER_FORMAT
+                                                   " microseconds is "
+                                                   "out of the kernel's range %d to %d",
+                                           n, MIN_CPU_QUOTA, MAX_CPU_PERIOD);
+            l->cpu_period = (uint64_t)n;
+        }
+    }
+    return 0;
+}
+
+static int
+oci_pids(json_t *p, struct rl_cgroup_limits *l, rl_error_t *err)
+{
+    const char *key;
+    json_t *v;
+
+    json_object_foreach (p, key, v) {
+        json_int_t n = 0;
+
+        if (oci_unset(v))
+            continue;
+        if (strcmp(key, "limit") != 0)
+            return oci_refuse("pids", key, "rl cannot apply it", err);
+        if (oci_int(p, "pids", key, &n, err) < 0)
+            return -1;
+        l->pids = n <= 0 ? 0 : n;
+    }
+    return 0;
+}
+
+static int
+oci_block_io(json_t *b, struct rl_cgroup_limits *l, rl_error_t *err)
+{
+    const char *key;
+    json_t *v;
+
+    json_object_foreach (b, key, v) {
+        json_int_t n = 0;
+
+        if (oci_unset(v))
+            continue;
+        if (strcmp(key, "weight") != 0) {
+            if (strcmp(key, "leafWeight") == 0)
+                return oci_refuse("blockIO", key, "cgroup v2 has no leaf weight", err);
+            return oci_refuse("blockIO", key,
+                              "rl does not set it (linux.resources.unified can: io.max, "
+                              "io.weight)",
+                              err);
+        }
+        if (oci_int(b, "blockIO", key, &n, err) < 0)
+            return -1;
+        if (n != 0 && (n < 10 || n > 1000))
+            return rl_make_plain_error(err, EINVAL,
+                                       OCI_RES "blockIO.weight: %" JSON_INTEGER_FORMAT " is out of "
+                                               "range 10 to 1000",
+                                       n);
+        if (n != 0)
+            l->io_weight = rl_cgroup_blkio_to_io_weight((uint64_t)n);
+    }
+    return 0;
+}
+
+/* Interface files of the cgroup's structure and membership, which rl itself manages. */
+static bool
+oci_managed_file(const char *name)
+{
+    static const char *const managed[] = { "cgroup.procs",           "cgroup.threads",
+                                           "cgroup.subtree_control", "cgroup.type",
+                                           "cgroup.controllers",     "cgroup.events" };
+
+    for (size_t i = 0; i < RL_ARRAY_SIZE(managed); i++)
+        if (strcmp(name, managed[i]) == 0)
+            return true;
+    return false;
+}
+
+static int
+oci_unified(json_t *u, struct rl_cgroup_oci *o, rl_error_t *err)
+{
+    const char *key;
+    json_t *v;
+
+    if (!json_is_object(u))
+        return rl_make_plain_error(err, EINVAL, OCI_RES "unified: must be an object");
+    if (json_object_size(u) > OCI_UNIFIED_MAX)
+        return rl_make_plain_error(err, E2BIG, OCI_RES "unified: more than %d files",
+                                   OCI_UNIFIED_MAX);
+    json_object_foreach (u, key, v) {
+        cleanup_free char *shown = rl_str_shown(key, 64);
+        const char *dot = strchr(key, '.');
+
+        if (strchr(key, '/') || strstr(key, "..") || strlen(key) > 255)
+            return rl_make_plain_error(err, EINVAL,
+                                       OCI_RES
+                                       "unified: '%s' is not the name of a cgroup interface "
+                                       "file ('/' and '..' are not allowed)",
+                                       shown);
+        if (dot == NULL || dot == key || dot[1] == '\0')
+            return rl_make_plain_error(err, EINVAL,
+                                       OCI_RES
+                                       "unified: '%s' is not the name of a cgroup interface "
+                                       "file (controller.file, such as memory.high)",
+                                       shown);
+        if (oci_managed_file(key))
+            return rl_make_plain_error(err, EINVAL,
+                                       OCI_RES "unified.%s: rl manages this file itself", shown);
+        if (!json_is_string(v))
+            return rl_make_plain_error(err, EINVAL, OCI_RES "unified.%s: must be a string", shown);
+        if (strlen(json_string_value(v)) > OCI_VALUE_MAX)
+            return rl_make_plain_error(err, E2BIG, OCI_RES "unified.%s: longer than %d bytes",
+                                       shown, OCI_VALUE_MAX);
+        if (o->unified_names == NULL) {
+            o->unified_names = xzalloc(sizeof(char *));
+            o->unified_values = xzalloc(sizeof(char *));
+        }
+        rl_strv_push(&o->unified_names, key);
+        rl_strv_push(&o->unified_values, json_string_value(v));
+    }
+    return 0;
+}
+
+int
+rl_cgroup_limits_from_oci(json_t *resources, struct rl_cgroup_oci *ret, rl_error_t *err)
+{
+    struct rl_cgroup_oci o = { 0 };
+    const char *key;
+    json_t *v;
+
+    rl_cgroup_limits_init(&o.limits);
+    if (resources && !json_is_null(resources) && !json_is_object(resources))
+        return rl_make_plain_error(err, EINVAL, "linux.resources: must be an object");
+    json_object_foreach (resources, key, v) {
+        int r;
+
+        if (oci_unset(v) || strcmp(key, "devices") == 0)
+            continue;
+        if (strcmp(key, "unified") == 0) {
+            r = oci_unified(v, &o, err);
+        } else if (strcmp(key, "memory") == 0 || strcmp(key, "cpu") == 0 || strcmp(key, "pids") == 0
+                   || strcmp(key, "blockIO") == 0) {
+            if (!json_is_object(v)) {
+                r = rl_make_plain_error(err, EINVAL, OCI_RES "%s: must be an object", key);
+            } else if (key[0] == 'm') {
+                r = oci_memory(v, &o.limits, err);
+            } else if (key[0] == 'c') {
+                r = oci_cpu(v, &o.limits, err);
+            } else if (key[0] == 'p') {
+                r = oci_pids(v, &o.limits, err);
+            } else {
+                r = oci_block_io(v, &o.limits, err);
+            }
+        } else if (strcmp(key, "hugepageLimits") == 0) {
+            r = oci_refuse(key, NULL,
+                           "rl does not set it (linux.resources.unified can: hugetlb.<size>.max)",
+                           err);
+        } else if (strcmp(key, "rdma") == 0) {
+            r = oci_refuse(key, NULL, "rl does not set it (linux.resources.unified can: rdma.max)",
+                           err);
+        } else if (strcmp(key, "network") == 0) {
+            r = oci_refuse(key, NULL, "cgroup v2 has no net_cls or net_prio controller", err);
+        } else {
+            r = oci_refuse(key, NULL, "rl cannot apply it", err);
+        }
+        if (r < 0) {
+            rl_cgroup_oci_release(&o);
+            return -1;
+        }
+    }
+    if (rl_cgroup_limits_validate(&o.limits, err) < 0) {
+        rl_error_wrap(err, "linux.resources");
+        rl_cgroup_oci_release(&o);
+        return -1;
+    }
+    *ret = o;
+    return 0;
+}
+
+bool
+rl_cgroup_oci_any(const struct rl_cgroup_oci *o)
+{
+    return rl_cgroup_limits_any(&o->limits) || (o->unified_names && o->unified_names[0]);
+}
+
+/* The controller of the interface file NAME ("memory" for memory.high), or NULL for the
+ * core's "cgroup." files. Caller frees. */
+static char *
+file_controller(const char *name)
+{
+    size_t n = strcspn(name, ".");
+
+    if (strncmp(name, "cgroup", n) == 0 && n == 6)
+        return NULL;
+    return xstrndup(name, n);
+}
+
+char **
+rl_cgroup_oci_controllers(const struct rl_cgroup_oci *o)
+{
+    char **v = rl_cgroup_limits_controllers(&o->limits);
+
+    for (char **f = o->unified_names; f && *f; f++) {
+        cleanup_free char *c = file_controller(*f);
+        if (c && !rl_strv_contains(v, c))
+            rl_strv_push(&v, c);
+    }
+    return v;
+}
+
+char *
+rl_cgroup_oci_field(const struct rl_cgroup_oci *o, const char *controller)
+{
+    const struct rl_cgroup_limits *l = &o->limits;
+
+    if (strcmp(controller, "memory") == 0 && l->memory != -1)
+        return xstrdup("memory.limit");
+    if (strcmp(controller, "memory") == 0 && l->memory_reservation != -1)
+        return xstrdup("memory.reservation");
+    if (strcmp(controller, "memory") == 0 && l->memory_swap != -1)
+        return xstrdup("memory.swap");
+    if (strcmp(controller, "cpu") == 0 && l->cpu_weight != 0)
+        return xstrdup("cpu.shares");
+    if (strcmp(controller, "cpu") == 0 && l->cpu_quota != -1)
+        return xstrdup("cpu.quota");
+    if (strcmp(controller, "cpu") == 0 && l->cpu_period != 0)
+        return xstrdup("cpu.period");
+    if (strcmp(controller, "cpuset") == 0 && l->cpuset_cpus)
+        return xstrdup("cpu.cpus");
+    if (strcmp(controller, "cpuset") == 0 && l->cpuset_mems)
+        return xstrdup("cpu.mems");
+    if (strcmp(controller, "pids") == 0 && l->pids != -1)
+        return xstrdup("pids.limit");
+    if (strcmp(controller, "io") == 0 && l->io_weight != 0)
+        return xstrdup("blockIO.weight");
+    for (char **f = o->unified_names; f && *f; f++) {
+        cleanup_free char *c = file_controller(*f);
+        if (c && strcmp(c, controller) == 0)
+            return xasprintf("unified.%s", *f);
+    }
+    return NULL;
+}
+
+/* The components of the cgroupsPath P, each checked, joined by '/' in *RET (without a
+ * leading '/'). */
+static int
+oci_path_components(const char *p, char **ret, rl_error_t *err)
+{
+    cleanup_free char *shown = rl_str_shown(p, 64);
+    cleanup_free char *copy = xstrdup(p);
+    cleanup_strv char **parts = xzalloc(sizeof(char *));
+    char *save = NULL;
+
+    if (strlen(p) > OCI_PATH_LENGTH_MAX)
+        return rl_make_plain_error(err, ENAMETOOLONG, "'%s' is longer than %d bytes", shown,
+                                   OCI_PATH_LENGTH_MAX);
+    for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+        if (strcmp(c, ".") == 0 || strcmp(c, "..") == 0)
+            return rl_make_plain_error(err, EINVAL, "'%s': '%s' is not allowed in a cgroup path",
+                                       shown, c);
+        if (strlen(c) > 255)
+            return rl_make_plain_error(err, ENAMETOOLONG,
+                                       "'%s': a cgroup name is 255 bytes at most", shown);
+        rl_strv_push(&parts, c);
+    }
+    if (parts[0] == NULL)
+        return rl_make_plain_error(err, EINVAL,
+                                   "'%s' names the root of the cgroup tree, not a cgroup", shown);
+    if (rl_strv_len(parts) > OCI_PATH_DEPTH_MAX)
+        return rl_make_plain_error(err, EINVAL, "'%s': more than %d levels", shown,
+                                   OCI_PATH_DEPTH_MAX);
+    *ret = rl_strv_join(parts, "/");
+    return 0;
+}
+
+int
+rl_cgroup_oci_path_check(const char *cgroups_path, rl_error_t *err)
+{
+    cleanup_free char *joined = NULL;
+    const char *colon;
+
+    if (cgroups_path == NULL || cgroups_path[0] == '\0')
+        return 0;
+    colon = strchr(cgroups_path, ':');
+    if (colon && strchr(colon + 1, ':') && !strchr(strchr(colon + 1, ':') + 1, ':')
+        && !strchr(cgroups_path, '/')) {
+        cleanup_free char *shown = rl_str_shown(cgroups_path, 64);
+        return rl_make_plain_error(err, ENOTSUP,
+                                   "'%s' is a systemd cgroup path (slice:prefix:name): rl has no "
+                                   "systemd cgroup driver; give a path in the cgroup tree "
+                                   "('/a/b') or below rl's delegated cgroup ('a/b')",
+                                   shown);
+    }
+    return oci_path_components(cgroups_path, &joined, err);
+}
+
+int
+rl_cgroup_oci_path(const struct rl_cgroup_base *b, const char *cgroups_path, const char *id,
+                   char **ret, rl_error_t *err)
+{
+    cleanup_free char *joined = NULL;
+
+    if (cgroups_path == NULL || cgroups_path[0] == '\0') {
+        cleanup_free char *name = xasprintf("rl-%s", id);
+        if (check_name(name, err) < 0)
+            return -1;
+        *ret = xasprintf("%s/%s", b->dir, name);
+        return 0;
+    }
+    if (rl_cgroup_oci_path_check(cgroups_path, err) < 0
+        || oci_path_components(cgroups_path, &joined, err) < 0)
+        return -1;
+    *ret = xasprintf("%s/%s", cgroups_path[0] == '/' ? b->mount : b->dir, joined);
+    return 0;
+}
+
+int
+rl_cgroup_base_for(const struct rl_cgroup_base *b, const char *path, uid_t uid,
+                   struct rl_cgroup_base *ret, rl_error_t *err)
+{
+    size_t n = strlen(b->mount);
+    cleanup_free char *dir = xstrdup(b->mount), *copy = NULL, *bad = NULL, *ctl = NULL;
+    char *save = NULL;
+    uid_t owner = 0;
+    int r;
+
+    while (n > 1 && b->mount[n - 1] == '/')
+        n--;
+    if (strncmp(path, b->mount, n) != 0 || path[n] != '/' || path[n + 1] == '\0')
+        return rl_make_plain_error(err, EINVAL, "'%s' is not below the cgroup2 mount at '%s'", path,
+                                   b->mount);
+    dir[n] = '\0';
+    copy = xstrdup(path + n);
+    /* Down to the first component that does not exist. */
+    for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+        cleanup_free char *next = xasprintf("%s/%s", dir, c);
+        struct stat st;
+
+        if (check_name(c, err) < 0)
+            return -1;
+        if (lstat(next, &st) < 0) {
+            if (errno == ENOENT)
+                break;
+            return rl_make_error(err, errno, "stat '%s'", next);
+        }
+        if (!S_ISDIR(st.st_mode))
+            return rl_make_plain_error(err, ENOTDIR, "'%s' is not a cgroup", next);
+        if (strcmp(next, path) == 0)
+            return rl_make_plain_error(err, EEXIST, "cgroup %s exists", path);
+        free(dir);
+        dir = steal_pointer(&next);
+    }
+    r = owned_by(dir, uid, &bad, &owner);
+    if (r < 0)
+        return rl_make_error(err, -r, "check the delegation of cgroup '%s'", dir);
+    if (r == 0)
+        return rl_make_plain_error(err, EACCES,
+                                   "the cgroup %s is not delegated to you (not writable: '%s' "
+                                   "belongs to uid %u, not %u): use a cgroup inside your "
+                                   "delegated subtree (%s), or a relative path",
+                                   dir, bad, (unsigned)owner, (unsigned)uid, b->dir);
+    r = read_controllers(dir, &ctl);
+    if (r < 0)
+        return rl_make_error(err, -r, "read '%s/cgroup.controllers'", dir);
+    ret->mount = xstrdup(b->mount);
+    ret->self = xstrdup(b->self ? b->self : dir);
+    ret->available = split_words(ctl);
+    ret->dir = steal_pointer(&dir);
+    return 0;
+}
+
+int
+rl_cgroup_create_path(const struct rl_cgroup_base *p, const char *path, char *const *controllers,
+                      const struct rl_cgroup_limits *l, char **ret_top, int *ret_dirfd,
+                      rl_error_t *err)
+{
+    size_t n = strlen(p->dir);
+    cleanup_free char *cur = NULL, *top = NULL, *copy = NULL;
+    cleanup_free char *ctl_text = rl_strv_join(controllers, " ");
+    cleanup_close int dirfd = -1;
+    cleanup_error rl_error_t tmp = NULL;
+    char *save = NULL;
+    bool cgroupfs;
+
+    if (strncmp(path, p->dir, n) != 0 || path[n] != '/' || path[n + 1] == '\0')
+        return rl_make_plain_error(err, EINVAL, "'%s' is not below '%s'", path, p->dir);
+    if (rl_cgroup_limits_validate(l, err) < 0 || rl_cgroup_check(p, controllers, err) < 0)
+        return -1;
+    dirfd = open(p->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dirfd < 0)
+        return rl_make_error(err, errno, "open '%s'", p->dir);
+    cgroupfs = is_cgroupfs(dirfd);
+    cur = xstrdup(p->dir);
+    copy = xstrdup(path + n + 1);
+    for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+        cleanup_free char *next = xasprintf("%s/%s", cur, c);
+        int fd, r;
+
+        if (check_name(c, err) < 0
+            || enable_controllers(dirfd, cgroupfs, cur, controllers, err) < 0)
+            goto out_remove;
+        if (mkdirat(dirfd, c, 0755) < 0) {
+            if (errno == EEXIST)
+                rl_make_plain_error(err, EEXIST, "cgroup %s exists", next);
+            else
+                rl_make_error(err, errno, "mkdir '%s'", next);
+            goto out_remove;
+        }
+        if (top == NULL)
+            top = xstrdup(next);
+        fd = openat(dirfd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) {
+            rl_make_error(err, errno, "open '%s'", next);
+            goto out_remove;
+        }
+        close(dirfd);
+        dirfd = fd;
+        /* A fake tree gets the files that the kernel makes with a cgroup (its controllers:
+         * those enabled above, as far as rl knows). */
+        if (!cgroupfs
+            && ((r = write_at(dirfd, false, "cgroup.procs", "", O_TRUNC)) < 0
+                || (r = write_at(dirfd, false, "cgroup.subtree_control", "", O_TRUNC)) < 0
+                || (r = write_at(dirfd, false, "cgroup.controllers", ctl_text, O_TRUNC)) < 0)) {
+            rl_make_error(err, -r, "write the files of '%s'", next);
+            goto out_remove;
+        }
+        free(cur);
+        cur = steal_pointer(&next);
+    }
+    if (write_limits(dirfd, cgroupfs, path, l, err) < 0)
+        goto out_remove;
+    if (ret_top)
+        *ret_top = steal_pointer(&top);
+    if (ret_dirfd)
+        *ret_dirfd = steal_fd(&dirfd);
+    return 0;
+
+out_remove:
+    if (top && rl_cgroup_remove(top, &tmp) < 0)
+        rl_error_warn_and_release(&tmp);
+    return -1;
+}
+
+int
+rl_cgroup_write(int dirfd, const char *path, const char *name, const char *value, rl_error_t *err)
+{
+    int r;
+
+    if (check_name(name, err) < 0)
+        return -1;
+    r = write_at(dirfd, is_cgroupfs(dirfd), name, value, O_TRUNC);
+    if (r < 0) {
+        cleanup_free char *shown = rl_str_shown(value, 64);
+        return rl_make_error(err, -r, "write '%s' to '%s/%s'", shown, path, name);
+    }
+    return 0;
+}
+
+/* rmdir the cgroup DIR if it has no child cgroup; on a fake tree its files go first.
+ * -errno on failure. */
+static int
+remove_if_empty(const char *dir)
+{
+    const char *slash = strrchr(dir, '/');
+    cleanup_free char *parent = NULL;
+    cleanup_close int pfd = -1, fd = -1;
+    cleanup_dir DIR *d = NULL;
+    struct dirent *de;
+
+    if (slash == NULL || slash == dir)
+        return -EINVAL;
+    parent = xstrndup(dir, (size_t)(slash - dir));
+    pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (pfd < 0)
+        return -errno;
+    if (!is_cgroupfs(pfd)) {
+        fd = openat(pfd, slash + 1, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 || (d = fdopendir(fd)) == NULL)
+            return -errno;
+        fd = -1; /* D has it now */
+        while ((de = readdir(d)) != NULL)
+            if (de->d_type == DT_DIR && strcmp(de->d_name, ".") != 0
+                && strcmp(de->d_name, "..") != 0)
+                return -ENOTEMPTY;
+        rewinddir(d);
+        while ((de = readdir(d)) != NULL)
+            if (de->d_type != DT_DIR)
+                (void)unlinkat(dirfd(d), de->d_name, 0);
+    }
+    if (unlinkat(pfd, slash + 1, AT_REMOVEDIR) < 0)
+        return -errno;
+    return 0;
+}
+
+int
+rl_cgroup_remove_upto(const char *path, const char *top, rl_error_t *err)
+{
+    cleanup_free char *cur = NULL;
+    size_t n = top ? strlen(top) : 0;
+
+    if (rl_cgroup_remove(path, err) < 0)
+        return -1;
+    if (top == NULL || strncmp(path, top, n) != 0 || path[n] != '/')
+        return 0;
+    cur = xstrdup(path);
+    for (;;) {
+        char *slash = strrchr(cur, '/');
+        int r;
+
+        if (slash == NULL || (size_t)(slash - cur) < n)
+            break;
+        *slash = '\0';
+        r = remove_if_empty(cur);
+        if (r < 0) {
+            if (r != -ENOENT)
+                rl_debug("keep the cgroup %s: %s", cur, strerror(-r));
+            break;
+        }
+    }
+    return 0;
+}

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <jansson.h>
+
 #include "error.h"
 
 /* The limits of one container, with podman's meanings. Unset is -1 for the int64_t fields
@@ -125,5 +127,63 @@ struct rl_cgroup_stats {
  * pids.current, pids.max and io.stat. A file that is missing (its controller is not
  * enabled) gives 0s. */
 int rl_cgroup_stats(const char *path, struct rl_cgroup_stats *ret, rl_error_t *err);
+
+/* The OCI runtime spec's linux.resources and linux.cgroupsPath (rl oci). */
+
+/* linux.resources as rl applies them: the limits, then the files of linux.resources.unified,
+ * written as given in the config's order. */
+struct rl_cgroup_oci {
+    struct rl_cgroup_limits limits;
+    char **unified_names; /* "memory.high", ...; NULL-terminated, or NULL for none */
+    char **unified_values;
+};
+
+void rl_cgroup_oci_release(struct rl_cgroup_oci *o);
+/* RESOURCES (linux.resources, or NULL) into *RET. memory.limit, memory.reservation and
+ * memory.swap (memory plus swap as in rl's --memory-swap, -1 unlimited; unset: as much swap
+ * as memory, like podman), cpu.shares (to cpu.weight), cpu.quota, cpu.period, cpu.cpus,
+ * cpu.mems, pids.limit (<= 0: unlimited) and blockIO.weight (to io.weight) become limits;
+ * unified is a map of interface file to value ('/' and ".." refused in names). devices is
+ * ignored (a user namespace can make no device node), as are null and empty entries, limits
+ * of -1 or 0 (unlimited, unset) and false flags. Anything else is an error naming the field
+ * ("linux.resources.memory.swappiness: ..."): nothing asked for is silently dropped. */
+int rl_cgroup_limits_from_oci(json_t *resources, struct rl_cgroup_oci *ret, rl_error_t *err);
+/* Whether O has anything to write (and so needs a cgroup). */
+bool rl_cgroup_oci_any(const struct rl_cgroup_oci *o);
+/* The controllers O needs: its limits' (rl_cgroup_limits_controllers), then those of its
+ * unified files (the name up to the first '.'; "cgroup." files are the core's and need none).
+ * Caller frees. */
+char **rl_cgroup_oci_controllers(const struct rl_cgroup_oci *o);
+/* The field of linux.resources that needs CONTROLLER ("memory.limit", "unified.misc.max"),
+ * for errors; NULL when none does. Caller frees. */
+char *rl_cgroup_oci_field(const struct rl_cgroup_oci *o, const char *controller);
+
+/* A linux.cgroupsPath rl can use: "/a/b" (in the cgroup2 tree), "a/b" or "name" (below where
+ * rl puts containers); not a systemd "slice:prefix:name" (rl has no systemd cgroup driver),
+ * no "." or ".." component. NULL and "" are fine (the default). */
+int rl_cgroup_oci_path_check(const char *cgroups_path, rl_error_t *err);
+/* The cgroup of container ID for CGROUPS_PATH: an absolute path under B->mount, a relative
+ * one under B->dir, and B->dir/rl-ID for NULL or "". Empty components are dropped. */
+int rl_cgroup_oci_path(const struct rl_cgroup_base *b, const char *cgroups_path, const char *id,
+                       char **ret, rl_error_t *err);
+/* Where the cgroup PATH (below B->mount, not existing yet: EEXIST) would be made: its nearest
+ * existing ancestor, which must be delegated to UID as in rl_cgroup_base_find() (EACCES
+ * otherwise), returned as a base whose dir is that ancestor and available its controllers.
+ * Nothing is written. */
+int rl_cgroup_base_for(const struct rl_cgroup_base *b, const char *path, uid_t uid,
+                       struct rl_cgroup_base *ret, rl_error_t *err);
+/* rl_cgroup_create() of PATH below P->dir (from rl_cgroup_base_for()), making the cgroups in
+ * between too, with CONTROLLERS enabled at each level. *RET_TOP is the first directory made
+ * (PATH, or the highest one in between): rl_cgroup_remove_upto() removes up to it. On a
+ * failure what was made is removed again. */
+int rl_cgroup_create_path(const struct rl_cgroup_base *p, const char *path,
+                          char *const *controllers, const struct rl_cgroup_limits *l,
+                          char **ret_top, int *ret_dirfd, rl_error_t *err);
+/* Write VALUE to the interface file NAME of the cgroup DIRFD, at PATH. */
+int rl_cgroup_write(int dirfd, const char *path, const char *name, const char *value,
+                    rl_error_t *err);
+/* rl_cgroup_remove(PATH), then the parents of PATH up to TOP (from rl_cgroup_create_path(); NULL
+ * or PATH: none) that are empty now; one that still holds another cgroup stays. */
+int rl_cgroup_remove_upto(const char *path, const char *top, rl_error_t *err);
 
 #endif

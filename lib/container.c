@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "caps.h"
+#include "cgroup.h"
 #include "container.h"
 #include "fs.h"
 #include "hooks.h"
@@ -221,26 +222,157 @@ compute_idmaps(const struct rl_spec *spec, struct idmaps *m, rl_error_t *err)
     return 0;
 }
 
-/* Resource limits need a delegated cgroup, which rl oci does not manage yet: refuse them
- * rather than run the container without them. Device rules are the exception: no process in a
- * user namespace can create a device node, so the rules have nothing to restrict. */
-static int
-check_resources(json_t *resources, rl_error_t *err)
-{
-    const char *key;
-    json_t *val;
+/* The cgroup of an rl oci container (linux.resources, linux.cgroupsPath). */
+struct oci_cgroup {
+    char *path;  /* NULL: the container has none */
+    char *top;   /* the first directory made for it (path, or a parent rl made) */
+    char *procs; /* path/cgroup.procs */
+    int fd;      /* the directory, for CLONE_INTO_CGROUP; -1 */
+};
 
-    json_object_foreach (resources, key, val) {
-        if (strcmp(key, "devices") == 0 || json_is_null(val))
-            continue;
-        if ((json_is_object(val) && json_object_size(val) == 0)
-            || (json_is_array(val) && json_array_size(val) == 0))
-            continue;
-        return rl_make_error(err, 0,
-                             "config.json: linux.resources.%s: cgroup limits cannot be enforced "
-                             "by rl oci yet; remove them",
-                             key);
+static void
+oci_cgroup_release(struct oci_cgroup *cg)
+{
+    if (cg->fd >= 0)
+        close(cg->fd);
+    free(cg->path);
+    free(cg->top);
+    free(cg->procs);
+    memset(cg, 0, sizeof(*cg));
+    cg->fd = -1;
+}
+
+/* Remove the cgroup at PATH (and the parents up to TOP that rl made for it), warning when it
+ * cannot: its processes are gone by now. */
+static void
+remove_cgroup(const char *path, const char *top)
+{
+    cleanup_error rl_error_t tmp = NULL;
+
+    if (path && rl_cgroup_remove_upto(path, top, &tmp) < 0)
+        rl_error_warn_and_release(&tmp);
+}
+
+/* Let go of the cgroup of prepare_cgroup(), which stays: O no longer points at it. */
+static void
+forget_cgroup(struct oci_cgroup *cg, struct rl_container_opts *o)
+{
+    if (cg->path && o->cgroup_fd == cg->fd) {
+        o->cgroup_fd = 0;
+        o->cgroup_procs = NULL;
     }
+    oci_cgroup_release(cg);
+}
+
+/* Undo prepare_cgroup(): the cgroup goes too. */
+static void
+drop_cgroup(struct oci_cgroup *cg, struct rl_container_opts *o)
+{
+    remove_cgroup(cg->path, cg->top);
+    forget_cgroup(cg, o);
+}
+
+/* Whether the controllers NEEDED are in P->available; an error names the field of RES that
+ * needs the first one missing. */
+static int
+check_controllers(const struct rl_cgroup_base *p, char *const *needed,
+                  const struct rl_cgroup_oci *res, rl_error_t *err)
+{
+    for (char *const *c = needed; c && *c; c++) {
+        char *one[] = { *c, NULL };
+        if (rl_cgroup_check(p, one, err) < 0) {
+            cleanup_free char *field = rl_cgroup_oci_field(res, *c);
+            return rl_error_wrap(err, "config.json: linux.resources.%s", field ? field : *c);
+        }
+    }
+    return 0;
+}
+
+/* The container's cgroup, when linux.resources asks for limits: made where
+ * linux.cgroupsPath says (by default rl-ID) in the cgroup v2 subtree delegated to the caller,
+ * with the limits written, then linux.resources.unified; O is set to start the container in
+ * it. No limits, no cgroup, even with a cgroupsPath: rl needs none, and the host's tree may
+ * not be the caller's to change. A limit that cannot be applied is an error that names its
+ * field and says why, never ignored. */
+static int
+prepare_cgroup(const struct rl_spec *spec, struct rl_container_opts *o, struct oci_cgroup *cg,
+               rl_error_t *err)
+{
+    struct rl_cgroup_oci res = { 0 };
+    struct rl_cgroup_base base = { 0 }, parent = { 0 };
+    cleanup_strv char **needed = NULL;
+    cleanup_free char *field = NULL, *path = NULL, *top = NULL;
+    int fd = -1, ret = -1;
+
+    if (rl_cgroup_oci_path_check(spec->cgroups_path, err) < 0)
+        return rl_error_wrap(err, "config.json: linux.cgroupsPath");
+    if (rl_cgroup_limits_from_oci(spec->resources, &res, err) < 0)
+        return rl_error_wrap(err, "config.json");
+    if (!rl_cgroup_oci_any(&res)) {
+        if (spec->cgroups_path && spec->cgroups_path[0])
+            rl_debug("linux.cgroupsPath '%s': no limits, no cgroup", spec->cgroups_path);
+        rl_cgroup_oci_release(&res);
+        return 0;
+    }
+    needed = rl_cgroup_oci_controllers(&res);
+    field = needed[0] ? rl_cgroup_oci_field(&res, needed[0])
+                      : xasprintf("unified.%s", res.unified_names[0]);
+    if (rl_cgroup_base_find_self(&base, err) < 0) {
+        rl_error_wrap(err, "config.json: linux.resources.%s", field ? field : "");
+        goto out;
+    }
+    if (rl_cgroup_oci_path(&base, spec->cgroups_path, o->id, &path, err) < 0
+        || rl_cgroup_base_for(&base, path, getuid(), &parent, err) < 0) {
+        if (spec->cgroups_path && spec->cgroups_path[0])
+            rl_error_wrap(err, "config.json: linux.cgroupsPath '%s'", spec->cgroups_path);
+        else
+            rl_error_wrap(err, "the cgroup of '%s'", o->id);
+        goto out;
+    }
+    if (check_controllers(&parent, needed, &res, err) < 0)
+        goto out;
+    if (rl_cgroup_create_path(&parent, path, needed, &res.limits, &top, &fd, err) < 0) {
+        rl_error_wrap(err, "config.json: linux.resources");
+        goto out;
+    }
+    for (size_t i = 0; res.unified_names && res.unified_names[i]; i++) {
+        if (rl_cgroup_write(fd, path, res.unified_names[i], res.unified_values[i], err) < 0) {
+            rl_error_wrap(err, "config.json: linux.resources.unified.%s", res.unified_names[i]);
+            close(fd);
+            remove_cgroup(path, top);
+            goto out;
+        }
+    }
+    cg->procs = xasprintf("%s/cgroup.procs", path);
+    cg->path = steal_pointer(&path);
+    cg->top = steal_pointer(&top);
+    cg->fd = fd;
+    o->cgroup_fd = cg->fd;
+    o->cgroup_procs = cg->procs;
+    ret = 0;
+out:
+    rl_cgroup_base_release(&parent);
+    rl_cgroup_base_release(&base);
+    rl_cgroup_oci_release(&res);
+    return ret;
+}
+
+/* Limits in the config need the cgroup that prepare_cgroup() makes (rl oci) or that the
+ * caller brings (O->cgroup_fd): without either, refuse them rather than run without. */
+static int
+check_resources(const struct rl_spec *spec, const struct rl_container_opts *o, rl_error_t *err)
+{
+    struct rl_cgroup_oci res;
+    bool any;
+
+    if (spec->resources == NULL || o->cgroup_fd > 0)
+        return 0;
+    if (rl_cgroup_limits_from_oci(spec->resources, &res, err) < 0)
+        return rl_error_wrap(err, "config.json");
+    any = rl_cgroup_oci_any(&res);
+    rl_cgroup_oci_release(&res);
+    if (any)
+        return rl_make_error(err, 0, "config.json: linux.resources: limits need a cgroup");
     return 0;
 }
 
@@ -1028,7 +1160,7 @@ spawn(struct rl_spec *spec, struct rl_container_opts *o, const char *fifo_path,
 
     memset(c, 0, sizeof(*c));
     c->pidfd = c->sock = c->master = c->tap = -1;
-    if (spec->resources && check_resources(spec->resources, err) < 0)
+    if (check_resources(spec, o, err) < 0)
         return -1;
     if (plan_namespaces(spec, &plan, err) < 0) {
         nsplan_release(&plan);
@@ -1145,8 +1277,10 @@ out:
     return ret;
 }
 
+/* Write the container's state; CG (or NULL) is its cgroup, which delete and exec find there. */
 static int
-save_state(struct rl_spec *spec, struct rl_container_opts *o, pid_t pid, rl_error_t *err)
+save_state(struct rl_spec *spec, struct rl_container_opts *o, pid_t pid,
+           const struct oci_cgroup *cg, rl_error_t *err)
 {
     cleanup_free char *created = rl_now_rfc3339();
     struct passwd *pw = getpwuid(geteuid());
@@ -1156,7 +1290,9 @@ save_state(struct rl_spec *spec, struct rl_container_opts *o, pid_t pid, rl_erro
                            .bundle = (char *)o->bundle,
                            .created = created,
                            .owner = pw ? pw->pw_name : (char *)"",
-                           .annotations = spec->annotations };
+                           .annotations = spec->annotations,
+                           .cgroup = cg ? cg->path : NULL,
+                           .cgroup_top = cg ? cg->top : NULL };
     cleanup_free char *cfg = xasprintf("%s/%s/config.json", o->root, o->id);
     cleanup_free char *text = json_dumps(spec->root, JSON_COMPACT);
 
@@ -1213,12 +1349,15 @@ run_hooks_warn(const struct rl_spec *spec, const struct rl_container_opts *o, pi
 int
 rl_container_create(struct rl_spec *spec, struct rl_container_opts *o, rl_error_t *err)
 {
+    struct oci_cgroup cg = { .fd = -1 };
     cleanup_free char *fifo = NULL;
     struct created c;
     sigset_t cur;
 
     if (make_state_dir(o, err) < 0)
         return -1;
+    if (prepare_cgroup(spec, o, &cg, err) < 0)
+        goto fail;
     fifo = xasprintf("%s/%s/exec.fifo", o->root, o->id);
     if (mkfifo(fifo, 0600) < 0) {
         rl_make_error(err, errno, "mkfifo '%s'", fifo);
@@ -1227,15 +1366,17 @@ rl_container_create(struct rl_spec *spec, struct rl_container_opts *o, rl_error_
     sigprocmask(SIG_SETMASK, NULL, &cur);
     if (spawn(spec, o, fifo, &cur, &c, err) < 0)
         goto fail;
-    if (save_state(spec, o, c.pid, err) < 0
+    if (save_state(spec, o, c.pid, &cg, err) < 0
         || (c.master >= 0 && rl_terminal_send_to_socket(o->console_socket, c.master, err) < 0)) {
         kill_and_reap(&c);
         created_release(&c);
         goto fail;
     }
     created_release(&c);
+    forget_cgroup(&cg, o);
     return 0;
 fail:
+    drop_cgroup(&cg, o);
     remove_state_dir(o->root, o->id);
     return -1;
 }
@@ -1500,6 +1641,7 @@ rl_container_run(struct rl_spec *spec, struct rl_container_opts *o, int *ret_sta
 {
     cleanup_close int sigfd = -1;
     sigset_t mask, oldmask;
+    struct oci_cgroup cg = { .fd = -1 };
     struct created c;
     int ret = -1;
 
@@ -1508,6 +1650,10 @@ rl_container_run(struct rl_spec *spec, struct rl_container_opts *o, int *ret_sta
             err, EINVAL, "process.terminal is true: --console-socket is required with --detach");
     if (make_state_dir(o, err) < 0)
         return -1;
+    if (prepare_cgroup(spec, o, &cg, err) < 0) {
+        remove_state_dir(o->root, o->id);
+        return -1;
+    }
     /* A container that joins a pid namespace is our grandchild: adopt it to wait for it. */
     (void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     sigemptyset(&mask);
@@ -1516,7 +1662,7 @@ rl_container_run(struct rl_spec *spec, struct rl_container_opts *o, int *ret_sta
     sigprocmask(SIG_BLOCK, &mask, &oldmask);
     if (spawn(spec, o, NULL, &oldmask, &c, err) < 0)
         goto out_state;
-    if (save_state(spec, o, c.pid, err) < 0)
+    if (save_state(spec, o, c.pid, &cg, err) < 0)
         goto out_kill;
     if (c.master >= 0 && o->console_socket
         && rl_terminal_send_to_socket(o->console_socket, c.master, err) < 0)
@@ -1531,7 +1677,9 @@ rl_container_run(struct rl_spec *spec, struct rl_container_opts *o, int *ret_sta
     }
     run_hooks_warn(spec, o, c.pid, "poststart");
     if (o->detach) {
+        /* The cgroup stays with the state, for delete. */
         created_release(&c);
+        forget_cgroup(&cg, o);
         sigprocmask(SIG_SETMASK, &oldmask, NULL);
         return 0;
     }
@@ -1544,6 +1692,7 @@ rl_container_run(struct rl_spec *spec, struct rl_container_opts *o, int *ret_sta
     if (ret < 0)
         goto out_kill;
     created_release(&c);
+    drop_cgroup(&cg, o);
     remove_state_dir(o->root, o->id);
     run_hooks_warn(spec, o, 0, "poststop");
     sigprocmask(SIG_SETMASK, &oldmask, NULL);
@@ -1552,6 +1701,7 @@ out_kill:
     kill_and_reap(&c);
     created_release(&c);
 out_state:
+    drop_cgroup(&cg, o);
     remove_state_dir(o->root, o->id);
     sigprocmask(SIG_SETMASK, &oldmask, NULL);
     return ret;
@@ -1569,7 +1719,7 @@ rl_container_launch(struct rl_spec *spec, struct rl_container_opts *o, struct rl
     sigprocmask(SIG_SETMASK, NULL, &cur);
     if (spawn(spec, o, NULL, o->sigmask ? o->sigmask : &cur, &c, err) < 0)
         goto out_state;
-    if (save_state(spec, o, c.pid, err) < 0)
+    if (save_state(spec, o, c.pid, NULL, err) < 0)
         goto out_kill;
     if (sync_send(c.sock, MSG_START, NULL, 0) < 0) {
         rl_make_error(err, errno, "start the container process");
@@ -1745,7 +1895,15 @@ rl_container_delete(const char *root, const char *id, bool force, rl_error_t *er
                 return rl_make_error(err, ETIMEDOUT, "container '%s' did not die", id);
         }
     }
+    if (st->cgroup) {
+        /* What is left in the cgroup (processes outside a pid namespace of its own) dies
+         * with the container; cgroup.kill is Linux 5.14's, before that they keep it busy. */
+        cleanup_free char *kill_file = xasprintf("%s/cgroup.kill", st->cgroup);
+        if (access(kill_file, F_OK) == 0)
+            (void)rl_write_file(kill_file, "1", 1, NULL);
+    }
     stage_hooks(root, st, "poststop");
+    remove_cgroup(st->cgroup, st->cgroup_top);
     remove_state_dir(root, id);
     return 0;
 }
@@ -1860,6 +2018,8 @@ rl_container_exec(const char *root, const char *id, struct rl_process *p,
     cleanup_close int sigfd = -1;
     struct rl_seccomp *filter = NULL;
     struct created c = { .pidfd = -1, .sock = -1, .master = -1, .tap = -1 };
+    struct rl_container_opts child_o = *o;
+    cleanup_free char *procs = NULL;
     sigset_t mask, oldmask;
     int sv[2];
     pid_t child;
@@ -1867,6 +2027,11 @@ rl_container_exec(const char *root, const char *id, struct rl_process *p,
 
     if (rl_state_read(root, id, &st, err) < 0)
         return -1;
+    if (st->cgroup && o->cgroup_procs == NULL) {
+        /* The process joins the container's cgroup (exec_child). */
+        procs = xasprintf("%s/cgroup.procs", st->cgroup);
+        child_o.cgroup_procs = procs;
+    }
     if (rl_state_status(root, st) != RL_STATUS_RUNNING)
         return rl_make_error(err, EINVAL, "container '%s' is not running", id);
     if (p->terminal && o->detach && !o->console_socket)
@@ -1896,7 +2061,7 @@ rl_container_exec(const char *root, const char *id, struct rl_process *p,
     }
     if (child == 0) {
         close(sv[0]);
-        exec_child(st->pid, pidfd, p, filter, sv[1], o, &oldmask);
+        exec_child(st->pid, pidfd, p, filter, sv[1], &child_o, &oldmask);
     }
     close(sv[1]);
     c.sock = sv[0];

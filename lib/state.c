@@ -99,6 +99,10 @@ rl_state_write(const char *root, const struct rl_state *st, rl_error_t *err)
                   st->created, "owner", st->owner ? st->owner : "");
     if (st->annotations)
         json_object_set(o, "annotations", st->annotations);
+    if (st->cgroup)
+        json_object_set_new(o, "cgroupPath", json_string(st->cgroup));
+    if (st->cgroup_top)
+        json_object_set_new(o, "cgroupTop", json_string(st->cgroup_top));
     text = json_dumps(o, JSON_INDENT(2));
     json_decref(o);
     return rl_write_file_atomic(path, text, strlen(text), 0600, false, err);
@@ -136,6 +140,10 @@ rl_state_read(const char *root, const char *id, struct rl_state **ret, rl_error_
     st->created = xstrdup(json_string_value(json_object_get(o, "created")) ?: "");
     st->owner = xstrdup(json_string_value(json_object_get(o, "owner")) ?: "");
     st->annotations = json_incref(json_object_get(o, "annotations"));
+    if (json_string_value(json_object_get(o, "cgroupPath")))
+        st->cgroup = xstrdup(json_string_value(json_object_get(o, "cgroupPath")));
+    if (json_string_value(json_object_get(o, "cgroupTop")))
+        st->cgroup_top = xstrdup(json_string_value(json_object_get(o, "cgroupTop")));
     json_decref(o);
     *ret = st;
     return 0;
@@ -151,6 +159,8 @@ rl_state_free(struct rl_state *st)
     free(st->created);
     free(st->owner);
     json_decref(st->annotations);
+    free(st->cgroup);
+    free(st->cgroup_top);
     free(st);
 }
 

@@ -23,6 +23,8 @@ struct rl_state {
     char *created; /* RFC 3339 */
     char *owner;
     json_t *annotations;
+    char *cgroup;     /* the container's cgroup (rl oci made it), or NULL */
+    char *cgroup_top; /* the first directory made for it: removed up to there */
 };
 
 /* The state root: DIR when given, else $XDG_RUNTIME_DIR/rl/oci when XDG_RUNTIME_DIR is usable

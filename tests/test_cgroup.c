@@ -999,6 +999,422 @@ test_stats(void)
     rl_error_release(&err);
 }
 
+/* linux.resources of TEXT (JSON) into *O; the error, if any, in *ERR. */
+static int
+from_oci(const char *text, struct rl_cgroup_oci *o, rl_error_t *err)
+{
+    json_error_t jerr;
+    json_t *j = text ? json_loads(text, 0, &jerr) : NULL;
+    int r;
+
+    if (text && j == NULL)
+        printf("# bad JSON in the test: %s\n", jerr.text);
+    memset(o, 0, sizeof(*o));
+    r = rl_cgroup_limits_from_oci(j, o, err);
+    json_decref(j);
+    return r;
+}
+
+/* TEXT is refused with an error that holds WANT. */
+static void
+oci_refused(const char *text, const char *want)
+{
+    struct rl_cgroup_oci o;
+    cleanup_error rl_error_t err = NULL;
+
+    ok(from_oci(text, &o, &err) < 0 && msg_has(err, want), "%s: refused: %s", text,
+       err ? err->msg : "(accepted)");
+}
+
+static void
+test_oci_limits(void)
+{
+    struct rl_cgroup_oci o;
+    cleanup_error rl_error_t err = NULL;
+    const int64_t M = 1024 * 1024;
+    char **ctl;
+
+    /* Nothing asked for: no cgroup needed. */
+    is_int(from_oci(NULL, &o, &err), 0, "no linux.resources");
+    ok(!rl_cgroup_oci_any(&o), "no limits");
+    rl_cgroup_oci_release(&o);
+    is_int(from_oci("{\"devices\": [{\"allow\": false, \"access\": \"rwm\"}, {\"allow\": true, "
+                    "\"type\": \"c\", \"major\": 1, \"minor\": 3, \"access\": \"rwm\"}]}",
+                    &o, &err),
+           0, "devices rules are accepted");
+    ok(!rl_cgroup_oci_any(&o), "and ignored: no limits");
+    rl_cgroup_oci_release(&o);
+    is_int(from_oci("{\"memory\": {}, \"cpu\": null, \"pids\": {\"limit\": null}, "
+                    "\"hugepageLimits\": [], \"rdma\": {}, \"network\": null, \"unified\": {}, "
+                    "\"blockIO\": {\"weightDevice\": []}, \"memory\": {\"limit\": 0, "
+                    "\"reservation\": -1, \"disableOOMKiller\": false, \"useHierarchy\": true}}",
+                    &o, &err),
+           0, "empty and null entries, zero and -1 limits, false flags: accepted%s%s",
+           err ? ": " : "", err ? err->msg : "");
+    ok(!rl_cgroup_oci_any(&o), "and they ask for nothing");
+    rl_cgroup_oci_release(&o);
+
+    /* Each limit. */
+    is_int(from_oci("{\"memory\": {\"limit\": 67108864, \"reservation\": 33554432, \"swap\": "
+                    "134217728}, \"cpu\": {\"shares\": 1024, \"quota\": 150000, \"period\": "
+                    "100000, \"cpus\": \"0-1\", \"mems\": \"0\"}, \"pids\": {\"limit\": 100}, "
+                    "\"blockIO\": {\"weight\": 500}}",
+                    &o, &err),
+           0, "every limit%s%s", err ? ": " : "", err ? err->msg : "");
+    is_int(o.limits.memory, 64 * M, "memory.limit -> memory");
+    is_int(o.limits.memory_reservation, 32 * M, "memory.reservation -> memory_reservation");
+    is_int(o.limits.memory_swap, 128 * M, "memory.swap (memory plus swap) -> memory_swap");
+    is_int(o.limits.cpu_weight, rl_cgroup_shares_to_weight(1024), "cpu.shares -> weight 39");
+    is_int(o.limits.cpu_quota, 150000, "cpu.quota");
+    is_int(o.limits.cpu_period, 100000, "cpu.period");
+    is_str(o.limits.cpuset_cpus, "0-1", "cpu.cpus");
+    is_str(o.limits.cpuset_mems, "0", "cpu.mems");
+    is_int(o.limits.pids, 100, "pids.limit");
+    is_int(o.limits.io_weight, rl_cgroup_blkio_to_io_weight(500), "blockIO.weight -> io weight");
+    ok(rl_cgroup_oci_any(&o), "limits: a cgroup is needed");
+    ctl = rl_cgroup_oci_controllers(&o);
+    {
+        cleanup_free char *joined = rl_strv_join(ctl, " ");
+        is_str(joined, "memory cpu cpuset pids io", "the controllers they need");
+    }
+    rl_strv_free(ctl);
+    {
+        cleanup_free char *f1 = rl_cgroup_oci_field(&o, "memory");
+        cleanup_free char *f2 = rl_cgroup_oci_field(&o, "cpuset");
+        cleanup_free char *f3 = rl_cgroup_oci_field(&o, "io");
+        cleanup_free char *f4 = rl_cgroup_oci_field(&o, "hugetlb");
+        is_str(f1, "memory.limit", "field of memory");
+        is_str(f2, "cpu.cpus", "field of cpuset");
+        is_str(f3, "blockIO.weight", "field of io");
+        is_str(f4, NULL, "no field needs hugetlb");
+    }
+    {
+        cleanup_strv char **names = NULL, **values = NULL;
+        int n = rl_cgroup_limits_files(&o.limits, &names, &values);
+        ok(n > 0 && strcmp(names[1], "memory.swap.max") == 0 && strcmp(values[1], "67108864") == 0,
+           "swap.max is memory.swap minus memory.limit");
+    }
+    rl_cgroup_oci_release(&o);
+    ok(o.unified_names == NULL && o.limits.cpuset_cpus == NULL, "release clears");
+
+    is_int(from_oci("{\"memory\": {\"limit\": 67108864, \"swap\": -1}}", &o, &err), 0,
+           "memory.swap -1");
+    is_int(o.limits.memory_swap, RL_CGROUP_SWAP_UNLIMITED, "is unlimited swap");
+    rl_cgroup_oci_release(&o);
+    is_int(from_oci("{\"memory\": {\"limit\": 67108864}}", &o, &err), 0, "memory.limit alone");
+    is_int(o.limits.memory_swap, -1, "swap unset: rl's default (as much swap as memory)");
+    rl_cgroup_oci_release(&o);
+    is_int(from_oci("{\"pids\": {\"limit\": -1}}", &o, &err), 0, "pids.limit -1");
+    is_int(o.limits.pids, 0, "is unlimited (pids.max max)");
+    rl_cgroup_oci_release(&o);
+    is_int(from_oci("{\"pids\": {\"limit\": 0}}", &o, &err), 0, "pids.limit 0");
+    is_int(o.limits.pids, 0, "is unlimited too");
+    rl_cgroup_oci_release(&o);
+    is_int(from_oci("{\"cpu\": {\"quota\": -1, \"period\": 50000}}", &o, &err), 0,
+           "cpu.quota -1 with a period");
+    ok(o.limits.cpu_quota == -1 && o.limits.cpu_period == 50000, "no quota, the period");
+    rl_cgroup_oci_release(&o);
+    is_int(from_oci("{\"cpu\": {\"shares\": 2}}", &o, &err), 0, "cpu.shares 2");
+    is_int(o.limits.cpu_weight, 1, "is weight 1");
+    rl_cgroup_oci_release(&o);
+
+    /* unified */
+    is_int(from_oci("{\"memory\": {\"limit\": 67108864}, \"unified\": {\"memory.high\": "
+                    "\"50000000\", \"hugetlb.2MB.max\": \"0\", \"cgroup.max.depth\": \"3\", "
+                    "\"memory.oom.group\": \"1\"}}",
+                    &o, &err),
+           0, "unified%s%s", err ? ": " : "", err ? err->msg : "");
+    ok(rl_strv_len(o.unified_names) == 4 && strcmp(o.unified_names[0], "memory.high") == 0
+           && strcmp(o.unified_values[0], "50000000") == 0
+           && strcmp(o.unified_names[3], "memory.oom.group") == 0,
+       "unified: kept in the config's order");
+    ctl = rl_cgroup_oci_controllers(&o);
+    {
+        cleanup_free char *joined = rl_strv_join(ctl, " ");
+        is_str(joined, "memory hugetlb", "unified adds its controllers, not 'cgroup'");
+    }
+    rl_strv_free(ctl);
+    {
+        cleanup_free char *f = rl_cgroup_oci_field(&o, "hugetlb");
+        is_str(f, "unified.hugetlb.2MB.max", "field of a unified file");
+    }
+    rl_cgroup_oci_release(&o);
+    is_int(from_oci("{\"unified\": {\"cgroup.max.depth\": \"3\"}}", &o, &err), 0,
+           "unified of the core only");
+    ok(rl_cgroup_oci_any(&o), "still needs a cgroup");
+    ctl = rl_cgroup_oci_controllers(&o);
+    ok(ctl && ctl[0] == NULL, "but no controller");
+    rl_strv_free(ctl);
+    rl_cgroup_oci_release(&o);
+
+    /* Refused, naming the field. */
+    oci_refused("[]", "linux.resources: must be an object");
+    oci_refused("{\"memory\": 5}", "linux.resources.memory: must be an object");
+    oci_refused("{\"memory\": {\"limit\": \"1g\"}}", "linux.resources.memory.limit: must be an "
+                                                     "integer");
+    oci_refused("{\"memory\": {\"limit\": 1000}}", "linux.resources.memory.limit: 1000 bytes is "
+                                                   "below the minimum");
+    oci_refused("{\"memory\": {\"limit\": -5}}", "linux.resources.memory.limit: -5 is not a limit");
+    oci_refused("{\"memory\": {\"swap\": 134217728}}",
+                "linux.resources.memory.swap: needs memory.limit");
+    oci_refused("{\"memory\": {\"limit\": 134217728, \"swap\": 67108864}}",
+                "linux.resources.memory.swap: 67108864 is below memory.limit");
+    oci_refused("{\"memory\": {\"limit\": 67108864, \"reservation\": 134217728}}",
+                "linux.resources.memory.reservation: 134217728 is above memory.limit");
+    oci_refused("{\"memory\": {\"kernel\": 67108864}}", "linux.resources.memory.kernel: cgroup v2");
+    oci_refused("{\"memory\": {\"kernelTCP\": 67108864}}", "linux.resources.memory.kernelTCP");
+    oci_refused("{\"memory\": {\"swappiness\": 0}}", "linux.resources.memory.swappiness");
+    oci_refused("{\"memory\": {\"disableOOMKiller\": true}}",
+                "linux.resources.memory.disableOOMKiller");
+    oci_refused("{\"memory\": {\"useHierarchy\": false}}", "linux.resources.memory.useHierarchy");
+    oci_refused("{\"memory\": {\"bogus\": 1}}", "linux.resources.memory.bogus: rl cannot apply it");
+    oci_refused("{\"cpu\": {\"realtimeRuntime\": 950000}}",
+                "linux.resources.cpu.realtimeRuntime: cgroup v2 has no real-time");
+    oci_refused("{\"cpu\": {\"realtimePeriod\": 1000000}}", "linux.resources.cpu.realtimePeriod");
+    oci_refused("{\"cpu\": {\"idle\": 1}}", "linux.resources.cpu.idle: rl does not set it");
+    oci_refused("{\"cpu\": {\"quota\": 500}}", "linux.resources.cpu.quota: 500 microseconds is "
+                                               "below the kernel's minimum");
+    oci_refused("{\"cpu\": {\"period\": 10}}", "linux.resources.cpu.period: 10 microseconds");
+    oci_refused("{\"cpu\": {\"shares\": -2}}", "linux.resources.cpu.shares: -2 is not a share");
+    oci_refused("{\"cpu\": {\"cpus\": \"3-1\"}}", "linux.resources.cpu.cpus: '3-1' is not a list");
+    oci_refused("{\"cpu\": {\"mems\": 0}}", "linux.resources.cpu.mems: must be a string");
+    oci_refused("{\"pids\": {\"limit\": 1.5}}", "linux.resources.pids.limit: must be an integer");
+    oci_refused("{\"blockIO\": {\"weight\": 5}}", "linux.resources.blockIO.weight: 5 is out of "
+                                                  "range 10 to 1000");
+    oci_refused("{\"blockIO\": {\"leafWeight\": 500}}", "linux.resources.blockIO.leafWeight");
+    oci_refused("{\"blockIO\": {\"throttleReadBpsDevice\": [{\"major\": 8, \"minor\": 0, "
+                "\"rate\": 1048576}]}}",
+                "linux.resources.blockIO.throttleReadBpsDevice: rl does not set it");
+    oci_refused("{\"hugepageLimits\": [{\"pageSize\": \"2MB\", \"limit\": 209715200}]}",
+                "linux.resources.hugepageLimits: rl does not set it");
+    oci_refused("{\"rdma\": {\"mlx5_1\": {\"hcaHandles\": 3}}}", "linux.resources.rdma");
+    oci_refused("{\"network\": {\"classID\": 1048577}}", "linux.resources.network: cgroup v2 has "
+                                                         "no net_cls");
+    oci_refused("{\"bogus\": {\"x\": 1}}", "linux.resources.bogus: rl cannot apply it");
+    oci_refused("{\"unified\": {\"../memory.max\": \"1\"}}", "'../memory.max' is not the name");
+    oci_refused("{\"unified\": {\"memory/max\": \"1\"}}", "'memory/max' is not the name");
+    oci_refused("{\"unified\": {\"memory..max\": \"1\"}}", "'memory..max' is not the name");
+    oci_refused("{\"unified\": {\"nodot\": \"1\"}}", "'nodot' is not the name");
+    oci_refused("{\"unified\": {\"memory.max\": 1}}",
+                "linux.resources.unified.memory.max: must be a string");
+    oci_refused("{\"unified\": {\"cgroup.procs\": \"1\"}}",
+                "linux.resources.unified.cgroup.procs: rl manages this file itself");
+    oci_refused("{\"unified\": \"memory.max=1\"}", "linux.resources.unified: must be an object");
+}
+
+static void
+test_oci_paths(void)
+{
+    struct rl_cgroup_base b = { .mount = "/sys/fs/cgroup", .dir = SLICE };
+    cleanup_error rl_error_t err = NULL;
+    char *p = NULL;
+
+    is_int(rl_cgroup_oci_path_check(NULL, &err), 0, "no cgroupsPath");
+    is_int(rl_cgroup_oci_path_check("", &err), 0, "an empty cgroupsPath");
+    is_int(rl_cgroup_oci_path_check("/a/b", &err), 0, "an absolute cgroupsPath");
+    is_int(rl_cgroup_oci_path_check("a/b", &err), 0, "a relative cgroupsPath");
+    is_int(rl_cgroup_oci_path_check("name", &err), 0, "a name");
+    ok(rl_cgroup_oci_path_check("system.slice:rl:abc", &err) < 0 && err->status == ENOTSUP
+           && msg_has(err, "is a systemd cgroup path (slice:prefix:name): rl has no systemd "
+                           "cgroup driver"),
+       "a systemd path: %s", err ? err->msg : "");
+    rl_error_release(&err);
+    ok(rl_cgroup_oci_path_check("a/../b", &err) < 0 && msg_has(err, "'..' is not allowed"), "'..'");
+    rl_error_release(&err);
+    ok(rl_cgroup_oci_path_check("/a/./b", &err) < 0 && msg_has(err, "'.' is not allowed"), "'.'");
+    rl_error_release(&err);
+    ok(rl_cgroup_oci_path_check("//", &err) < 0 && msg_has(err, "names the root"), "the root");
+    rl_error_release(&err);
+
+    is_int(rl_cgroup_oci_path(&b, NULL, "c1", &p, &err), 0, "default path");
+    is_str(p, SLICE "/rl-c1", "is dir/rl-ID");
+    free(p);
+    p = NULL;
+    is_int(rl_cgroup_oci_path(&b, "a/b", "c1", &p, &err), 0, "relative path");
+    is_str(p, SLICE "/a/b", "is under dir");
+    free(p);
+    p = NULL;
+    is_int(rl_cgroup_oci_path(&b, "/x//y/", "c1", &p, &err), 0, "absolute path");
+    is_str(p, "/sys/fs/cgroup/x/y", "is under the mount, empty components dropped");
+    free(p);
+    p = NULL;
+    ok(rl_cgroup_oci_path(&b, "s.slice:p:n", "c1", &p, &err) < 0 && p == NULL,
+       "a systemd path has none");
+    rl_error_release(&err);
+}
+
+/* rl oci's cgroups on the fake tree: a cgroupsPath with parents to make, a delegated
+ * ancestor, unified files, and removal up to what was made. */
+static void
+test_oci_create(void)
+{
+    uid_t uid = getuid();
+    struct rl_cgroup_base b, p = { 0 };
+    struct rl_cgroup_oci o;
+    cleanup_error rl_error_t err = NULL;
+    cleanup_free char *path = NULL, *top = NULL, *want_top = at(SLICE "/a");
+    cleanup_free char *mount = at("/sys/fs/cgroup");
+    char **ctl;
+    int fd = -1;
+
+    fake_base(&b, "cpuset cpu io memory pids hugetlb", "");
+    ok(from_oci("{\"memory\": {\"limit\": 67108864}, \"pids\": {\"limit\": 10}, \"unified\": "
+                "{\"memory.high\": \"50000000\"}}",
+                &o, &err)
+           == 0,
+       "limits");
+    ctl = rl_cgroup_oci_controllers(&o);
+    is_int(rl_cgroup_oci_path(&b, "a/b/c", "c1", &path, &err), 0, "a relative path");
+    is_int(rl_cgroup_base_for(&b, path, uid, &p, &err), 0, "where it goes%s%s", err ? ": " : "",
+           err ? err->msg : "");
+    is_str(p.dir, b.dir, "the nearest existing ancestor: dir");
+    ok(rl_strv_contains(p.available, "hugetlb"), "with its controllers");
+    is_int(rl_cgroup_create_path(&p, path, ctl, &o.limits, &top, &fd, &err), 0,
+           "made with its parents%s%s", err ? ": " : "", err ? err->msg : "");
+    is_str(top, want_top, "top: the first directory made");
+    is_str(get(SLICE "/cgroup.subtree_control"), "+memory+pids", "controllers enabled in dir");
+    is_str(get(SLICE "/a/cgroup.subtree_control"), "+memory+pids", "and in each parent made");
+    is_str(get(SLICE "/a/b/cgroup.subtree_control"), "+memory+pids", "down to the last");
+    is_str(get(SLICE "/a/b/c/memory.max"), "67108864", "memory.max written");
+    is_str(get(SLICE "/a/b/c/pids.max"), "10", "pids.max written");
+    is_int(rl_cgroup_write(fd, path, "memory.high", "50000000", &err), 0, "a unified file");
+    is_str(get(SLICE "/a/b/c/memory.high"), "50000000", "written as given");
+    ok(rl_cgroup_write(fd, path, "../x", "1", &err) < 0, "a file outside is refused");
+    rl_error_release(&err);
+    if (fd >= 0)
+        close(fd);
+    rl_cgroup_base_release(&p);
+
+    ok(rl_cgroup_base_for(&b, path, uid, &p, &err) < 0 && err->status == EEXIST
+           && msg_has(err, "exists"),
+       "an existing cgroup is refused: %s", err ? err->msg : "");
+    rl_error_release(&err);
+
+    /* A sibling shares a/b: removing one keeps what the other still uses. */
+    {
+        cleanup_free char *p2 = at(SLICE "/a/b/d"), *top2 = NULL;
+        is_int(rl_cgroup_base_for(&b, p2, uid, &p, &err), 0, "a sibling");
+        cleanup_free char *ab = at(SLICE "/a/b");
+        is_str(p.dir, ab, "its nearest ancestor is a/b");
+        is_int(rl_cgroup_create_path(&p, p2, ctl, &o.limits, &top2, NULL, &err), 0,
+               "the sibling is made");
+        is_str(top2, p2, "its top is itself");
+        rl_cgroup_base_release(&p);
+        is_int(rl_cgroup_remove_upto(path, top, &err), 0, "remove the first");
+        ok(!exists(SLICE "/a/b/c") && exists(SLICE "/a/b/d"), "the sibling stays");
+        ok(exists(SLICE "/a/b"), "and so do the parents it is in");
+        is_int(rl_cgroup_remove_upto(p2, top2, &err), 0, "remove the sibling");
+        ok(exists(SLICE "/a/b"), "the parents were not its own");
+        is_int(rl_cgroup_remove_upto(p2, top2, &err), 0, "removing again is fine");
+    }
+    {
+        cleanup_free char *p3 = at(SLICE "/a/b/e"), *top3 = NULL;
+        ok(rl_cgroup_base_for(&b, p3, uid, &p, &err) == 0
+               && rl_cgroup_create_path(&p, p3, ctl, &o.limits, &top3, NULL, &err) == 0,
+           "another one");
+        rl_cgroup_base_release(&p);
+        /* As delete of the first would have done, with its top. */
+        is_int(rl_cgroup_remove_upto(p3, want_top, &err), 0, "removed up to a");
+        ok(!exists(SLICE "/a"), "the emptied parents go, up to top");
+        ok(exists(SLICE), "not beyond");
+    }
+
+    /* Absolute paths: only inside a delegated cgroup. */
+    free(path);
+    path = NULL;
+    mkcg("/sys/fs/cgroup/system.slice", "memory pids", "", "");
+    is_int(rl_cgroup_oci_path(&b, "/system.slice/x", "c1", &path, &err), 0, "an absolute path");
+    ok(rl_cgroup_base_for(&b, path, uid + 1, &p, &err) < 0 && err->status == EACCES
+           && msg_has(err, "system.slice is not delegated to you"),
+       "not delegated: %s", err ? err->msg : "");
+    rl_error_release(&err);
+    ok(!exists("/sys/fs/cgroup/system.slice/x"), "nothing is made");
+    is_int(rl_cgroup_base_for(&b, path, uid, &p, &err), 0, "delegated (owned by the uid)");
+    {
+        cleanup_free char *want = at("/sys/fs/cgroup/system.slice");
+        is_str(p.dir, want, "the nearest ancestor");
+    }
+    {
+        char *hug[] = { "hugetlb", NULL };
+        ok(rl_cgroup_check(&p, hug, &err) < 0
+               && msg_has(err, "hugetlb controller is not "
+                               "delegated"),
+           "its controllers are checked");
+        rl_error_release(&err);
+    }
+    rl_cgroup_base_release(&p);
+    free(path);
+    path = xasprintf("%s/other/x", tmp);
+    ok(rl_cgroup_base_for(&b, path, uid, &p, &err) < 0
+           && msg_has(err, "is not below the cgroup2 "
+                           "mount"),
+       "a path outside the mount: %s", err ? err->msg : "");
+    rl_error_release(&err);
+    ok(rl_cgroup_base_for(&b, mount, uid, &p, &err) < 0, "the mount itself");
+    rl_error_release(&err);
+
+    /* Refused before anything is made. */
+    free(path);
+    path = at(SLICE "/f/g");
+    ok(rl_cgroup_base_for(&b, path, uid, &p, &err) == 0, "f/g");
+    {
+        struct rl_cgroup_limits bad;
+        rl_cgroup_limits_init(&bad);
+        bad.memory = 1;
+        ok(rl_cgroup_create_path(&p, path, ctl, &bad, &top, NULL, &err) < 0 && msg_has(err, "6MB"),
+           "invalid limits");
+        rl_error_release(&err);
+        ok(!exists(SLICE "/f"), "nothing made");
+    }
+    /* A write that fails after the mkdirs: what was made goes. */
+    {
+        struct rl_cgroup_limits big;
+        char *need[] = { "cpuset", NULL };
+        cleanup_free char *list = xstrdup("0");
+        pid_t pid;
+        int status = -1;
+
+        for (int i = 1; i < 80; i++) {
+            char *next = xasprintf("%s,%d", list, i);
+            free(list);
+            list = next;
+        }
+        rl_cgroup_limits_init(&big);
+        big.cpuset_cpus = steal_pointer(&list);
+        pid = fork();
+        if (pid == 0) {
+            struct rlimit rl = { 100, 100 };
+            rl_error_t e = NULL;
+            signal(SIGXFSZ, SIG_IGN);
+            setrlimit(RLIMIT_FSIZE, &rl);
+            if (rl_cgroup_create_path(&p, path, need, &big, NULL, NULL, &e) == 0)
+                _exit(1);
+            _exit(e->status == EFBIG && strstr(e->msg, "f/g/cpuset.cpus") ? 0 : 2);
+        }
+        waitpid(pid, &status, 0);
+        ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+           "a failing write is an error naming the file (status %d)", status);
+        ok(!exists(SLICE "/f"), "the parents made for it are removed too");
+        rl_cgroup_limits_release(&big);
+    }
+    rl_cgroup_base_release(&p);
+    /* An existing parent is used, not made. */
+    mkcg(SLICE "/f", "memory pids", "", "");
+    ok(rl_cgroup_base_for(&b, path, uid, &p, &err) == 0, "f exists now");
+    {
+        cleanup_free char *f = at(SLICE "/f"), *t = NULL;
+        is_str(p.dir, f, "f is the nearest ancestor");
+        is_int(rl_cgroup_create_path(&p, path, ctl, &o.limits, &t, NULL, &err), 0, "f/g made");
+        is_str(t, path, "its top is itself");
+        is_int(rl_cgroup_remove_upto(path, t, &err), 0, "removed");
+        ok(!exists(SLICE "/f/g") && exists(SLICE "/f"), "f, not made for it, stays");
+    }
+    rl_cgroup_base_release(&p);
+    rl_strv_free(ctl);
+    rl_cgroup_oci_release(&o);
+    rl_cgroup_base_release(&b);
+}
+
 int
 main(void)
 {
@@ -1018,6 +1434,9 @@ main(void)
     test_create();
     test_oom();
     test_stats();
+    test_oci_limits();
+    test_oci_paths();
+    test_oci_create();
     rl_rm_rf(tmp, &err);
     done_testing();
 }
