@@ -294,3 +294,24 @@ ctr_cgroups() {
     run ctr_cgroups
     assert "$output" == "" "removed with the container"
 }
+
+@test "limits: rl oci applies linux.resources and cgroupsPath; delete removes the cgroup" {
+    local b=$BATS_TEST_TMPDIR/bundle cg
+    make_bundle "$b"
+    bundle_set "$b" '.process.args = ["/bin/sh", "-c", "cat /proc/self/cgroup"]
+        | .linux.resources = {"memory": {"limit": 33554432}, "pids": {"limit": 20},
+                              "cpu": {"quota": 25000, "period": 100000}}
+        | .linux.cgroupsPath = "oci-test/c1"'
+    run_rl oci create --bundle "$b" oci1
+    cg=$(find "$RL_VM_CGROUP" -path '*/oci-test/c1' -type d)
+    [ -n "$cg" ] || die "no cgroup oci-test/c1 under $RL_VM_CGROUP"
+    run cat "$cg/memory.max" "$cg/pids.max" "$cg/cpu.max" "$cg/cgroup.procs"
+    assert "${lines[0]}" == "33554432" "memory.max"
+    assert "${lines[1]}" == "20" "pids.max"
+    assert "${lines[2]}" == "25000 100000" "cpu.max"
+    assert "${lines[3]}" =~ ^[0-9]+$ "the created process is in it"
+    run_rl oci start oci1
+    run_rl oci delete -f oci1
+    run find "$RL_VM_CGROUP" -path '*oci-test*'
+    assert "$output" == "" "the cgroup and the parent rl made are gone"
+}
