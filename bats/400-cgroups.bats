@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# shellcheck disable=SC2154 # bats variables; RL_VM* come from tests/vm/run-in-vm.sh
+# shellcheck disable=SC2154,SC2030,SC2031 # bats variables; RL_VM* come from tests/vm/run-in-vm.sh
 #
 # cgroup v2: tests that need a pure cgroup v2 hierarchy with a subtree delegated to the
 # user. They run in the guest of tests/vm (tests/setup.sh step "vm"), where run-in-vm.sh sets
@@ -314,4 +314,21 @@ ctr_cgroups() {
     run_rl oci delete -f oci1
     run find "$RL_VM_CGROUP" -path '*oci-test*'
     assert "$output" == "" "the cgroup and the parent rl made are gone"
+}
+
+@test "limits: rl alone in a delegated cgroup (a systemd scope of its own) keeps containers inside it" {
+    local cg id
+    child_cgroup
+    # As `systemd-run --user --scope -p Delegate=yes rl run ...` would start it: alone in $cg.
+    # shellcheck disable=SC2016 # expanded by the inner shell
+    id=$(sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" --root "$3" run -d --name inner -m 32m "$4" sleep 60' \
+        sh "$cg" "$RL" "$RL_ROOT" "$IMG" 3>&-)
+    [ -n "$id" ] || die "rl run -d printed no id"
+    [ -d "$cg/rl-monitor" ] || die "rl did not move itself into $cg/rl-monitor: $(ls "$cg")"
+    run cat "$cg/rl-$id/memory.max"
+    assert "$output" == "33554432" "the container's cgroup is inside, with its limit"
+    run cat "$cg/rl-monitor/cgroup.procs"
+    assert "$output" =~ ^[0-9]+$ "the monitor is in the leaf"
+    run_rl rm -f inner
+    [ ! -e "$cg/rl-$id" ] || die "the container's cgroup is left"
 }

@@ -958,6 +958,20 @@ rl_ctr_start(struct rl_ctx *c, const char *id, enum rl_start_mode mode, bool rem
                              json_string_value(json_object_get(rec, "Name")));
     }
     {
+        /* Alone in a delegated cgroup (a systemd scope of our own): into a leaf of it, so
+         * that the container's cgroup can go inside it, where the monitor follows us. */
+        const char *cgmode =
+            json_string_value(json_object_get(json_object_get(rec, "rl"), "Cgroups"));
+        struct rl_cgroup_base b = { 0 };
+        cleanup_error rl_error_t tmp = NULL;
+        if (!(cgmode && strcmp(cgmode, "disabled") == 0)
+            && rl_ctr_cgroup_base(false, &b, &tmp) > 0) {
+            if (rl_cgroup_move_to_leaf(b.self, "rl-monitor", getpid(), &tmp) < 0)
+                rl_debug("cgroup: %s", tmp->msg);
+            rl_cgroup_base_release(&b);
+        }
+    }
+    {
         /* The user namespace to be in: the store's, or the one that owns the network
          * namespace the container joins. */
         struct rl_net_opts no = { 0 };

@@ -1667,3 +1667,27 @@ rl_cgroup_remove_upto(const char *path, const char *top, rl_error_t *err)
     }
     return 0;
 }
+
+int
+rl_cgroup_move_to_leaf(const char *self, const char *leaf, pid_t pid, rl_error_t *err)
+{
+    cleanup_close int fd = open(self, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    cleanup_free char *procs = NULL;
+    cleanup_free char *mine = xasprintf("%d", (int)pid);
+    cleanup_free char *target = NULL;
+    size_t n;
+
+    if (fd < 0)
+        return rl_make_error(err, errno, "open '%s'", self);
+    if (read_at(fd, "cgroup.procs", &procs) < 0)
+        return rl_make_error(err, errno, "read '%s/cgroup.procs'", self);
+    n = strcspn(procs, " \t\n");
+    if (n != strlen(mine) || strncmp(procs, mine, n) != 0 || procs[n + strspn(procs + n, " \t\n")])
+        return 0; /* not alone here */
+    if (mkdirat(fd, leaf, 0755) < 0 && errno != EEXIST)
+        return rl_make_error(err, errno, "mkdir '%s/%s'", self, leaf);
+    target = xasprintf("%s/%s/cgroup.procs", self, leaf);
+    if (rl_write_file(target, mine, strlen(mine), err) < 0)
+        return -1;
+    return 1;
+}

@@ -107,6 +107,11 @@ int rl_cgroup_update(const char *path, const struct rl_cgroup_limits *l, rl_erro
 /* rmdir PATH and the cgroups below it, retried for up to a second while processes are still
  * exiting (EBUSY). A cgroup already gone is fine. */
 int rl_cgroup_remove(const char *path, rl_error_t *err);
+/* When PID is alone in the cgroup SELF (as rl is in a `systemd-run --scope -p Delegate=yes`
+ * of its own), move it into SELF/LEAF (made when missing), so that SELF can have controllers
+ * enabled for children: containers' cgroups then go in SELF (the base rule above), not beside
+ * it. Returns 1 when moved, 0 when PID is not alone (nothing done). */
+int rl_cgroup_move_to_leaf(const char *self, const char *leaf, pid_t pid, rl_error_t *err);
 /* Move PID into the cgroup at PATH (rl exec). */
 int rl_cgroup_enter(const char *path, pid_t pid, rl_error_t *err);
 /* Whether the OOM killer killed a process of the cgroup at PATH: "oom_kill N" with N > 0 in

@@ -1415,6 +1415,37 @@ test_oci_create(void)
     rl_cgroup_base_release(&b);
 }
 
+/* rl alone in a delegated cgroup moves into a leaf of it; not alone, it stays. */
+static void
+test_move_to_leaf(void)
+{
+    cleanup_error rl_error_t err = NULL;
+    cleanup_free char *dir = at("/leaf");
+    char mine[32], other[64];
+
+    snprintf(mine, sizeof(mine), "%d\n", (int)getpid());
+    snprintf(other, sizeof(other), "%d\n%d\n", (int)getpid(), (int)getpid() + 1);
+    is_int(mkdir(dir, 0755), 0, "a fake cgroup");
+    put("/leaf/cgroup.procs", other);
+    is_int(rl_cgroup_move_to_leaf(dir, "rl-monitor", getpid(), &err), 0,
+           "not alone: nothing is done");
+    ok(access(at("/leaf/rl-monitor"), F_OK) != 0, "no leaf made");
+    put("/leaf/cgroup.procs", mine);
+    /* The kernel makes a new cgroup's files; on the fake tree, the test does. */
+    is_int(mkdir(at("/leaf/rl-monitor"), 0755), 0, "the leaf, as mkdir on cgroupfs makes it");
+    put("/leaf/rl-monitor/cgroup.procs", "");
+    is_int(rl_cgroup_move_to_leaf(dir, "rl-monitor", getpid(), &err), 1, "alone: moved");
+    {
+        char want[32];
+        snprintf(want, sizeof(want), "%d", (int)getpid());
+        is_str(get("/leaf/rl-monitor/cgroup.procs"), want, "with our pid");
+    }
+    is_int(rl_cgroup_move_to_leaf(dir, "rl-monitor", getpid(), &err), 1,
+           "again (the leaf exists): fine");
+    ok(rl_cgroup_move_to_leaf(at("/no-such"), "x", getpid(), &err) < 0 && err,
+       "a missing cgroup is an error");
+}
+
 int
 main(void)
 {
@@ -1437,6 +1468,7 @@ main(void)
     test_oci_limits();
     test_oci_paths();
     test_oci_create();
+    test_move_to_leaf();
     rl_rm_rf(tmp, &err);
     done_testing();
 }
