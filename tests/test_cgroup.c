@@ -1421,6 +1421,8 @@ test_move_to_leaf(void)
 {
     cleanup_error rl_error_t err = NULL;
     cleanup_free char *dir = at("/leaf");
+    cleanup_free char *leaf = at("/leaf/rl-monitor");
+    cleanup_free char *missing = at("/no-such");
     char mine[32], other[64];
 
     snprintf(mine, sizeof(mine), "%d\n", (int)getpid());
@@ -1429,10 +1431,10 @@ test_move_to_leaf(void)
     put("/leaf/cgroup.procs", other);
     is_int(rl_cgroup_move_to_leaf(dir, "rl-monitor", getpid(), &err), 0,
            "not alone: nothing is done");
-    ok(access(at("/leaf/rl-monitor"), F_OK) != 0, "no leaf made");
+    ok(access(leaf, F_OK) != 0, "no leaf made");
     put("/leaf/cgroup.procs", mine);
     /* The kernel makes a new cgroup's files; on the fake tree, the test does. */
-    is_int(mkdir(at("/leaf/rl-monitor"), 0755), 0, "the leaf, as mkdir on cgroupfs makes it");
+    is_int(mkdir(leaf, 0755), 0, "the leaf, as mkdir on cgroupfs makes it");
     put("/leaf/rl-monitor/cgroup.procs", "");
     is_int(rl_cgroup_move_to_leaf(dir, "rl-monitor", getpid(), &err), 1, "alone: moved");
     {
@@ -1442,7 +1444,7 @@ test_move_to_leaf(void)
     }
     is_int(rl_cgroup_move_to_leaf(dir, "rl-monitor", getpid(), &err), 1,
            "again (the leaf exists): fine");
-    ok(rl_cgroup_move_to_leaf(at("/no-such"), "x", getpid(), &err) < 0 && err,
+    ok(rl_cgroup_move_to_leaf(missing, "x", getpid(), &err) < 0 && err,
        "a missing cgroup is an error");
 }
 
