@@ -69,6 +69,9 @@ teardown() {
     for c in "$RL_VM_CGROUP"/t-*/; do
         [ -d "$c" ] || continue
         echo 1 >"$c/cgroup.kill" 2>/dev/null || true
+        sleep 0.2
+        # Cgroups a test made inside it (leaves, a user manager's slices), deepest first.
+        find "$c" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null || true
         rmdir "$c" 2>/dev/null || sleep 0.5
         rmdir "$c" 2>/dev/null || echo "# teardown: cannot remove $c" >&2
     done
@@ -331,4 +334,56 @@ ctr_cgroups() {
     assert "$output" =~ ^[0-9]+$ "the monitor is in the leaf"
     run_rl rm -f inner
     [ ! -e "$cg/rl-$id" ] || die "the container's cgroup is left"
+}
+
+@test "limits: --cgroup-manager=systemd asks a systemd user manager for a scope with Delegate=yes" {
+    local sd=/lib/systemd/systemd rt=$BATS_TEST_TMPDIR/rt cg id unit ccg
+    [ -x "$sd" ] && command -v dbus-daemon >/dev/null || skip "no systemd or dbus-daemon here"
+    # A user manager of the test's own, in a delegated cgroup of its own, on a private bus.
+    child_cgroup
+    mkdir -m 700 "$rt"
+    dbus-daemon --session --address="unix:path=$rt/bus" --fork --print-pid=3 3>"$rt/dbus.pid" \
+        || die "dbus-daemon did not start"
+    export DBUS_SESSION_BUS_ADDRESS=unix:path=$rt/bus
+    # shellcheck disable=SC2016 # expanded by the inner shell
+    XDG_RUNTIME_DIR=$rt sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" --user' sh "$cg" "$sd" \
+        >"$rt/systemd.log" 2>&1 3>&- &
+    # Ready when it owns its name on the bus (asking before would start bus activation).
+    for _ in $(seq 300); do
+        busctl --user list --no-legend 2>/dev/null \
+            | awk '$1 == "org.freedesktop.systemd1" && $2 ~ /^[0-9]+$/ { ok = 1 } END { exit !ok }' \
+            && break
+        sleep 0.1
+    done
+    busctl --user list --no-legend 2>/dev/null \
+        | awk '$1 == "org.freedesktop.systemd1" && $2 ~ /^[0-9]+$/ { ok = 1 } END { exit !ok }' \
+        || die "systemd --user did not start: $(cat "$rt/systemd.log")"
+    id=$(XDG_RUNTIME_DIR=$rt "$RL" --root "$RL_ROOT" --cgroup-manager=systemd run -d --name sdc \
+        -m 32m "$IMG" sleep 60 3>&-) \
+        || die "rl run --cgroup-manager=systemd failed; systemd: $(tail -5 "$rt/systemd.log")"
+    # The monitor is in rl-PID.scope (a leaf of it), the container beside it, with its limit.
+    run find "$cg" -type d -name "rl-$id"
+    [ -n "$output" ] || die "no cgroup rl-$id under the user manager's tree: $(find "$cg" -type d)"
+    ccg=$output
+    unit=$(dirname "$ccg")
+    assert "$(basename "$unit")" =~ ^rl-[0-9]+\.scope$ "in a transient scope of rl's"
+    assert "$(cat "$ccg/memory.max")" == "33554432" "the container's limit"
+    assert "$(cat "$unit/rl-monitor/cgroup.procs")" =~ ^[0-9]+$ "the monitor in its leaf"
+    run busctl --user get-property org.freedesktop.systemd1 \
+        "/org/freedesktop/systemd1/unit/$(basename "$unit" | sed 's/-/_2d/g; s/\./_2e/g')" \
+        org.freedesktop.systemd1.Scope Delegate
+    assert "$output" == "b true" "systemd delegated the scope"
+    run_rl rm -f sdc
+    [ ! -e "$ccg" ] || die "the container's cgroup is left"
+    # A manager that does not answer: a clear error with --cgroup-manager=systemd.
+    kill "$(cat "$rt/dbus.pid")"
+    run_rl 125 --cgroup-manager=systemd run --rm -m 32m "$IMG" true
+    assert "$output" =~ "cgroup-manager=systemd: .*systemd user manager" "says what is missing"
+    # Stop the manager; teardown removes what is left of its cgroups.
+    echo 1 >"$cg/cgroup.kill"
+    for _ in $(seq 50); do
+        [ -z "$(find "$cg" -name cgroup.procs -exec cat {} + 2>/dev/null)" ] && break
+        sleep 0.1
+    done
+    find "$cg" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null || true
 }

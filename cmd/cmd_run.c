@@ -1911,8 +1911,10 @@ run_or_create(struct rl_globals *g, const char *verb, int argc, char **argv, rl_
                              "--userns=keep-id: only for a user whose uid and gid are "
                              "between 1 and 65535");
     }
-    if (rl_ctx_init(g, false, &ctx, err) < 0 || rl_ctr_net_enter(&ctx, &o.net, &o.netns, err) < 0
-        || limits_check(&o, err) < 0 || create_container(&ctx, &o, &id, err) < 0) {
+    if (rl_ctx_init(g, false, &ctx, err) < 0
+        || rl_ctr_systemd_scope(&ctx, json_object_size(o.resources) > 0, err) < 0
+        || rl_ctr_net_enter(&ctx, &o.net, &o.netns, err) < 0 || limits_check(&o, err) < 0
+        || create_container(&ctx, &o, &id, err) < 0) {
         run_opts_release(&o);
         rl_ctx_release(&ctx);
         return -1;

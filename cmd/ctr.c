@@ -39,6 +39,7 @@ rl_ctx_init(struct rl_globals *g, bool userns, struct rl_ctx *ret, rl_error_t *e
     struct rl_ctx c = { 0 };
 
     c.store = g->root ? xstrdup(g->root) : rl_store_default_root();
+    c.cgroup_manager = g->cgroup_manager;
     if (rl_mkdir_p(c.store, 0700, err) < 0
         || rl_runtime_dir(NULL, "containers", &c.runtime, err) < 0) {
         rl_ctx_release(&c);
@@ -396,6 +397,37 @@ rl_ctr_net_enter(struct rl_ctx *c, const struct rl_net_opts *net, char **ret_pat
             return -1;
     }
     *ret_path = steal_pointer(&path);
+    return 0;
+}
+
+int
+rl_ctr_systemd_scope(struct rl_ctx *c, bool limits, rl_error_t *err)
+{
+    static bool scoped;
+    bool forced = c->cgroup_manager && strcmp(c->cgroup_manager, "systemd") == 0;
+    cleanup_free char *unit = NULL;
+
+    if (!limits || scoped || (c->cgroup_manager && strcmp(c->cgroup_manager, "cgroupfs") == 0))
+        return 0;
+    if (!forced) {
+        struct rl_cgroup_base b = { 0 };
+        cleanup_error rl_error_t tmp = NULL;
+        if (rl_ctr_cgroup_base(true, &b, &tmp) > 0) {
+            rl_cgroup_base_release(&b);
+            return 0; /* delegated already */
+        }
+        if (!tmp || tmp->status != EACCES)
+            return 0; /* no cgroup v2 at all: the check that follows says so */
+    }
+    unit = xasprintf("rl-%d.scope", (int)getpid());
+    if (rl_cgroup_systemd_scope(unit, getpid(), err) < 0) {
+        if (forced)
+            return rl_error_wrap(err, "--cgroup-manager=systemd");
+        rl_debug("no systemd scope: %s", (*err)->msg);
+        rl_error_release(err);
+        return 0;
+    }
+    scoped = true;
     return 0;
 }
 
@@ -956,6 +988,12 @@ rl_ctr_start(struct rl_ctx *c, const char *id, enum rl_start_mode mode, bool rem
         close(lock);
         return rl_make_error(err, EBUSY, "container %s is already running",
                              json_string_value(json_object_get(rec, "Name")));
+    }
+    if (rl_ctr_systemd_scope(
+            c, json_object_size(json_object_get(json_object_get(rec, "rl"), "Resources")) > 0, err)
+        < 0) {
+        close(lock);
+        return -1;
     }
     {
         /* Alone in a delegated cgroup (a systemd scope of our own): into a leaf of it, so

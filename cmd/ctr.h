@@ -12,8 +12,9 @@
 #include "rl.h"
 
 struct rl_ctx {
-    char *store;   /* the image store, which also holds containers/ and volumes/ */
-    char *runtime; /* the runtime state of running containers */
+    char *store;                /* the image store, which also holds containers/ and volumes/ */
+    char *runtime;              /* the runtime state of running containers */
+    const char *cgroup_manager; /* --cgroup-manager, or NULL */
 };
 
 /* Resolve the directories (before the user namespace changes who we are) and enter the
@@ -41,6 +42,11 @@ struct rl_cgroup_limits;
 void rl_ctr_limits_of(json_t *res, struct rl_cgroup_limits *l);
 /* HostConfig's Memory, NanoCpus, ... from the record's rl.Resources. */
 void rl_ctr_resources_hostconfig(json_t *rec);
+
+/* With LIMITS to enforce: this process into a systemd scope with Delegate=yes (before it
+ * enters a user namespace) with --cgroup-manager=systemd, or by default when our cgroup is not
+ * delegated and a systemd user manager answers. */
+int rl_ctr_systemd_scope(struct rl_ctx *c, bool limits, rl_error_t *err);
 
 /* Start container ID. Foreground: *RET_STATUS gets the container's exit status. Errors of
  * the process's exec set rl_exit_status to 126/127. When REMOVE_ON_FAILURE, a container that

@@ -95,6 +95,9 @@ usage(FILE *out)
                  "  --log-format FORMAT  text or json, for --log\n"
                  "  --log-level LEVEL    error, warning (default), info or debug\n"
                  "  --debug              same as --log-level debug\n"
+                 "  --cgroup-manager M   systemd (ask the user manager for a scope with\n"
+                 "                       Delegate=yes) or cgroupfs (the delegated subtree rl\n"
+                 "                       runs in); default: systemd where that is not delegated\n"
                  "  -h, --help           show this help\n"
                  "  -v, --version        show the version\n\n"
                  "Run 'rl COMMAND --help' for the options of a command.\n");
@@ -201,6 +204,7 @@ run_main(int argc, char **argv)
         { "log-level", required_argument, NULL, 'L' },
         { "debug", no_argument, NULL, 'd' },
         { "systemd-cgroup", no_argument, NULL, 's' },
+        { "cgroup-manager", required_argument, NULL, 'C' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'v' },
         { NULL, 0, NULL, 0 },
@@ -259,6 +263,13 @@ run_main(int argc, char **argv)
             break;
         case 's':
             g.systemd_cgroup = true;
+            break;
+        case 'C':
+            if (strcmp(optarg, "systemd") != 0 && strcmp(optarg, "cgroupfs") != 0) {
+                fprintf(stderr, "rl: --cgroup-manager: '%s' is not systemd or cgroupfs\n", optarg);
+                return 125;
+            }
+            g.cgroup_manager = optarg;
             break;
         case 'h':
             usage(stdout);

@@ -8,10 +8,11 @@
 #include "log.h"
 
 struct rl_globals {
-    const char *root;     /* --root: state directory of `rl oci`, store of later verbs */
-    const char *log_path; /* --log */
-    bool log_json;        /* --log-format=json */
-    bool systemd_cgroup;  /* --systemd-cgroup (accepted for runc compatibility) */
+    const char *root;           /* --root: state directory of `rl oci`, store of later verbs */
+    const char *log_path;       /* --log */
+    bool log_json;              /* --log-format=json */
+    bool systemd_cgroup;        /* --systemd-cgroup (accepted for runc compatibility) */
+    const char *cgroup_manager; /* --cgroup-manager: "systemd", "cgroupfs" or NULL (either) */
     const char *argv0;
 };
 

@@ -5,7 +5,7 @@
 
 _rl_verbs="oci run create start stop restart kill rm ps wait logs exec top port stats update cp export rename container pull images
            rmi tag image history inspect save load import login logout info doctor version help"
-_rl_global_opts="--root --log --log-format --log-level --debug --help --version"
+_rl_global_opts="--root --log --log-format --log-level --debug --cgroup-manager --help --version"
 _rl_oci_opts="--root --log --log-format --debug --systemd-cgroup --rootless --help"
 _rl_oci_verbs="spec create start run state kill delete exec list ps features"
 _rl_image_verbs="inspect ls list prune pull rm tag exists history"
@@ -58,7 +58,7 @@ _rl_takes_arg() {
         --pid-file | --preserve-fds | -p | --process | -e | --env | --cwd | -u | --user | -g | \
         --additional-gids | -c | --cap | --format | --platform | --arch | --os | --variant | \
         --creds | --authfile | --cert-dir | -j | --jobs | --username | --password | --filter | \
-        -o | --output | --input | --change | --message | --sort | --type) return 0 ;;
+        -o | --output | --input | --change | --message | --sort | --type | --cgroup-manager) return 0 ;;
     -f)
         case "${2:-}" in
         delete | rmi | rm | prune) return 1 ;;

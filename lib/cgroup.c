@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <string.h>
@@ -1690,4 +1691,129 @@ rl_cgroup_move_to_leaf(const char *self, const char *leaf, pid_t pid, rl_error_t
     if (rl_write_file(target, mine, strlen(mine), err) < 0)
         return -1;
     return 1;
+}
+
+/* ------------------------------------------------------------------ systemd */
+
+/* sd-bus, from libsystemd when it is installed: loaded when it is needed, so that rl neither
+ * depends on it nor pays for it at every start. Only what StartTransientUnit needs. */
+struct sd_bus_error_s {
+    const char *name;
+    const char *message;
+    int need_free;
+};
+
+struct sdbus {
+    void *lib;
+    int (*open_user)(void **bus);
+    int (*new_method_call)(void *bus, void **m, const char *dest, const char *path,
+                           const char *iface, const char *member);
+    int (*append)(void *m, const char *types, ...);
+    int (*open_container)(void *m, char type, const char *contents);
+    int (*close_container)(void *m);
+    int (*call)(void *bus, void *m, uint64_t usec, struct sd_bus_error_s *e, void **reply);
+    void *(*message_unref)(void *m);
+    void *(*flush_close_unref)(void *bus);
+    void (*error_free)(struct sd_bus_error_s *e);
+};
+
+static int
+sdbus_load(struct sdbus *s, rl_error_t *err)
+{
+    static const char *const names[] = { "sd_bus_open_user",
+                                         "sd_bus_message_new_method_call",
+                                         "sd_bus_message_append",
+                                         "sd_bus_message_open_container",
+                                         "sd_bus_message_close_container",
+                                         "sd_bus_call",
+                                         "sd_bus_message_unref",
+                                         "sd_bus_flush_close_unref",
+                                         "sd_bus_error_free" };
+    void **slots[] = { (void **)&s->open_user,       (void **)&s->new_method_call,
+                       (void **)&s->append,          (void **)&s->open_container,
+                       (void **)&s->close_container, (void **)&s->call,
+                       (void **)&s->message_unref,   (void **)&s->flush_close_unref,
+                       (void **)&s->error_free };
+
+    s->lib = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
+    if (!s->lib)
+        return rl_make_plain_error(err, ENOENT,
+                                   "libsystemd is not installed (it talks to the systemd user "
+                                   "manager)");
+    for (size_t i = 0; i < RL_ARRAY_SIZE(names); i++) {
+        *slots[i] = dlsym(s->lib, names[i]);
+        if (!*slots[i]) {
+            dlclose(s->lib);
+            return rl_make_plain_error(err, ENOENT, "libsystemd has no %s", names[i]);
+        }
+    }
+    return 0;
+}
+
+/* Whether /proc/self/cgroup ends with "/UNIT". */
+static bool
+in_unit(const char *unit)
+{
+    cleanup_free char *text = NULL;
+    cleanup_free char *want = xasprintf("/%s\n", unit);
+    cleanup_error rl_error_t tmp = NULL;
+    size_t n, w = strlen(want);
+
+    if (rl_read_file("/proc/self/cgroup", SMALL_FILE_MAX, &text, NULL, &tmp) < 0)
+        return false;
+    n = strlen(text);
+    return n >= w && strcmp(text + n - w, want) == 0;
+}
+
+int
+rl_cgroup_systemd_scope(const char *unit, pid_t pid, rl_error_t *err)
+{
+    struct sdbus s = { 0 };
+    struct sd_bus_error_s e = { 0 };
+    void *bus = NULL, *m = NULL, *reply = NULL;
+    int r;
+
+    if (sdbus_load(&s, err) < 0)
+        return -1;
+    r = s.open_user(&bus);
+    if (r < 0) {
+        dlclose(s.lib);
+        return rl_make_error(err, -r, "no systemd user manager to ask for a scope (its D-Bus)");
+    }
+    r = s.new_method_call(bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                          "org.freedesktop.systemd1.Manager", "StartTransientUnit");
+    if (r >= 0)
+        r = s.append(m, "ss", unit, "fail");
+    if (r >= 0)
+        r = s.open_container(m, 'a', "(sv)");
+    if (r >= 0)
+        r = s.append(m, "(sv)", "Delegate", "b", 1);
+    if (r >= 0)
+        r = s.append(m, "(sv)", "PIDs", "au", 1, (uint32_t)pid);
+    if (r >= 0)
+        r = s.append(m, "(sv)", "Description", "s", "rl: a container's monitor");
+    if (r >= 0)
+        r = s.close_container(m);
+    if (r >= 0)
+        r = s.append(m, "a(sa(sv))", 0);
+    if (r >= 0)
+        r = s.call(bus, m, 0, &e, &reply);
+    if (r < 0)
+        rl_make_error(err, -r, "systemd: a scope with Delegate=yes (StartTransientUnit %s)%s%s",
+                      unit, e.message ? ": " : "", e.message ? e.message : "");
+    s.error_free(&e);
+    if (reply)
+        s.message_unref(reply);
+    if (m)
+        s.message_unref(m);
+    s.flush_close_unref(bus);
+    dlclose(s.lib);
+    if (r < 0)
+        return -1;
+    /* The job moves the process; wait for it (systemd answers before it runs the job). */
+    for (int i = 0; i < 300 && pid == getpid() && !in_unit(unit); i++)
+        usleep(10000);
+    if (pid == getpid() && !in_unit(unit))
+        return rl_make_error(err, ETIMEDOUT, "systemd: the scope %s did not take rl in 3 s", unit);
+    return 0;
 }

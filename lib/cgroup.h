@@ -112,6 +112,11 @@ int rl_cgroup_remove(const char *path, rl_error_t *err);
  * enabled for children: containers' cgroups then go in SELF (the base rule above), not beside
  * it. Returns 1 when moved, 0 when PID is not alone (nothing done). */
 int rl_cgroup_move_to_leaf(const char *self, const char *leaf, pid_t pid, rl_error_t *err);
+/* Ask the systemd user manager (D-Bus, through libsystemd loaded when needed) for a transient
+ * scope UNIT with Delegate=yes holding PID, as podman's systemd cgroup manager does; when PID is
+ * ours, return once we are in it. Must be called before entering a user namespace (D-Bus
+ * authenticates the caller's uid). Errors say what is missing (libsystemd, a user manager). */
+int rl_cgroup_systemd_scope(const char *unit, pid_t pid, rl_error_t *err);
 /* Move PID into the cgroup at PATH (rl exec). */
 int rl_cgroup_enter(const char *path, pid_t pid, rl_error_t *err);
 /* Whether the OOM killer killed a process of the cgroup at PATH: "oom_kill N" with N > 0 in

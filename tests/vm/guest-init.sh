@@ -143,6 +143,9 @@ fi
 mkdir -p /run/user || fail "mkdir /run/user"
 mkdir -m 700 "/run/user/$VM_UID" || fail "mkdir /run/user/$VM_UID"
 chown "$VM_UID:$VM_GID" "/run/user/$VM_UID" || fail "chown /run/user/$VM_UID"
+# What sd_booted() looks for: a test may start a systemd user manager of its own (the host's
+# systemd, as the user, in a delegated cgroup), which refuses to run without it.
+mkdir -p /run/systemd/system || fail "mkdir /run/systemd/system"
 
 # The command's stdout and stderr: UML's consoles 1 and 2, or qemu's virtio ports.
 out=/dev/console
