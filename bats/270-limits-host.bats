@@ -81,3 +81,18 @@ teardown() {
     run_rl ps -a -q
     assert "$output" == ""
 }
+
+@test "limits: --cgroup-manager: bad values, and systemd where no user manager answers" {
+    run_rl 125 --cgroup-manager=upstart ps
+    assert "$output" =~ "--cgroup-manager: 'upstart' is not systemd or cgroupfs"
+    # No D-Bus user bus for the test: asking systemd for a scope fails, saying so.
+    DBUS_SESSION_BUS_ADDRESS=unix:path=$BATS_TEST_TMPDIR/no-bus \
+        run_rl 125 --cgroup-manager=systemd run --rm --memory 64m "$IMG_BUSYBOX" true
+    assert "$output" =~ "cgroup-manager=systemd: " "names the option"
+    assert "$output" =~ "libsystemd|systemd user manager" "and what is missing"
+    # Without limits there is nothing to ask for.
+    run_rl --cgroup-manager=systemd run --rm "$IMG_BUSYBOX" echo fine
+    assert "$output" == "fine"
+    run_rl ps -a -q
+    assert "$output" == ""
+}
