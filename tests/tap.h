@@ -36,6 +36,16 @@ static int tap_n, tap_failed;
             printf("#   got '%s', want '%s'\n", _g ? _g : "(null)", _w ? _w : "(null)"); \
     } while (0)
 
+/* GOT contains WANT. */
+#define like(got, want, ...)                                                           \
+    do {                                                                               \
+        const char *_g = (got), *_w = (want);                                          \
+        int _m = _g && strstr(_g, _w) != NULL;                                         \
+        ok(_m, __VA_ARGS__);                                                           \
+        if (!_m)                                                                       \
+            printf("#   got '%s', want it to contain '%s'\n", _g ? _g : "(null)", _w); \
+    } while (0)
+
 #define skip(...)                         \
     do {                                  \
         printf("ok %d # SKIP ", ++tap_n); \

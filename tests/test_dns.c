@@ -9,7 +9,7 @@
 
 #include "dns.h"
 #include "fs.h"
-#include "tap.h"
+#include "tap_error.h"
 
 #define ETH_HLEN 14
 #define UDP_HLEN 8
@@ -27,22 +27,6 @@ static const uint8_t query_dns[] = {
 
 /* A scratch directory. */
 static char tmpdir[PATH_MAX];
-
-/* The whole message of *ERR (strerror included), then released; "(no error)" without one. */
-static const char *
-msg(rl_error_t *err)
-{
-    static char buf[1024];
-    char *m;
-
-    if (*err == NULL)
-        return "(no error)";
-    m = rl_error_format(*err);
-    snprintf(buf, sizeof(buf), "%s", m);
-    free(m);
-    rl_error_release(err);
-    return buf;
-}
 
 static uint64_t
 now_ms(void)

@@ -4,32 +4,7 @@
 #include <string.h>
 
 #include "netopts.h"
-#include "tap.h"
-
-#define like(got, want, ...)                                                           \
-    do {                                                                               \
-        const char *_g = (got), *_w = (want);                                          \
-        int _m = _g && strstr(_g, _w) != NULL;                                         \
-        ok(_m, __VA_ARGS__);                                                           \
-        if (!_m)                                                                       \
-            printf("#   got '%s', want it to contain '%s'\n", _g ? _g : "(null)", _w); \
-    } while (0)
-
-/* The whole message of *ERR (strerror included), then released; "(no error)" without one. */
-static const char *
-msg(rl_error_t *err)
-{
-    static char buf[1024];
-    char *m;
-
-    if (*err == NULL)
-        return "(no error)";
-    m = rl_error_format(*err);
-    snprintf(buf, sizeof(buf), "%s", m);
-    free(m);
-    rl_error_release(err);
-    return buf;
-}
+#include "tap_error.h"
 
 /* MAPS as "IP|HOST->CTR/PROTO" joined with ' ', in a static buffer. */
 static const char *

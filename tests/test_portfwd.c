@@ -20,7 +20,7 @@
 #include <time.h>
 
 #include "portfwd.h"
-#include "tap.h"
+#include "tap_error.h"
 
 #define BIG_SIZE       (8 << 20) /* what the download server sends */
 #define ROUND_TRIP     (6 << 20) /* random bytes through the echo server */
@@ -51,22 +51,6 @@ struct loop {
     pthread_mutex_t lock;
     atomic_bool stop;
 };
-
-/* The whole message of *ERR (strerror included), then released; "(no error)" without one. */
-static const char *
-msg(rl_error_t *err)
-{
-    static char buf[1024];
-    char *m;
-
-    if (*err == NULL)
-        return "(no error)";
-    m = rl_error_format(*err);
-    snprintf(buf, sizeof(buf), "%s", m);
-    free(m);
-    rl_error_release(err);
-    return buf;
-}
 
 static uint64_t
 now_ms(void)
