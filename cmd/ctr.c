@@ -1134,18 +1134,10 @@ rl_ctr_signal(struct rl_ctx *c, const char *id, int sig, rl_error_t *err)
     return 0;
 }
 
-static int64_t
-now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int
 rl_ctr_wait_stopped(struct rl_ctx *c, const char *id, int timeout_ms, rl_error_t *err)
 {
-    int64_t end = timeout_ms < 0 ? INT64_MAX : now_ms() + timeout_ms;
+    int64_t end = timeout_ms < 0 ? INT64_MAX : rl_now_ms() + timeout_ms;
     int fd = -1;
 
     for (;;) {
@@ -1170,7 +1162,7 @@ rl_ctr_wait_stopped(struct rl_ctx *c, const char *id, int timeout_ms, rl_error_t
             fd = open_pidfd(rec, &tmp);
         }
         {
-            int64_t left = end - now_ms();
+            int64_t left = end - rl_now_ms();
             struct pollfd p = { .fd = fd, .events = POLLIN };
             int wait = left > 100 ? 100 : (int)(left < 0 ? 0 : left);
             if (left <= 0) {

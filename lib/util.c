@@ -182,6 +182,21 @@ rl_strv_push(char ***v, const char *s)
     (*v)[n + 1] = NULL;
 }
 
+int64_t
+rl_now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t
+rl_now_ms(void)
+{
+    return rl_now_ns() / 1000000;
+}
+
 bool
 rl_strv_contains(char *const *v, const char *s)
 {

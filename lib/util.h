@@ -70,6 +70,9 @@ void rl_strv_free(char **v);
 char **rl_strv_dup(char *const *v);
 /* Append a copy of S to the NULL-terminated *V (which may be NULL). */
 void rl_strv_push(char ***v, const char *s);
+/* CLOCK_MONOTONIC in nanoseconds and in milliseconds. */
+int64_t rl_now_ns(void);
+int64_t rl_now_ms(void);
 /* Whether V (may be NULL) holds S. */
 bool rl_strv_contains(char *const *v, const char *s);
 /* The strings of V (may be NULL) joined by SEP. Caller frees. */

@@ -112,15 +112,6 @@ udp_csum(const uint8_t src[4], const uint8_t dst[4], const uint8_t *udp, size_t 
     return csum_fold(csum_add(sum, udp, ulen));
 }
 
-static uint64_t
-now_ms(void)
-{
-    struct timespec ts;
-
-    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* "ADDR" or "V6ADDR%SCOPE" (an interface name or number) with PORT. */
 static bool
 parse_addr(const char *s, uint16_t port, struct sockaddr_storage *ret)
@@ -261,7 +252,7 @@ pending_send(struct rl_dns_fwd *f, struct pending *p)
         if (TEMP_FAILURE_RETRY(
                 sendto(fd, p->query, p->query_len, 0, (const struct sockaddr *)ss, addr_len(ss)))
             >= 0) {
-            p->deadline_ms = now_ms() + SERVER_TIMEOUT_MS;
+            p->deadline_ms = (uint64_t)rl_now_ms() + SERVER_TIMEOUT_MS;
             return true;
         }
         rl_debug("dns: send to server %zu: %s", p->server, strerror(errno));
@@ -431,7 +422,7 @@ rl_dns_fwd_pollfds(struct rl_dns_fwd *f, struct pollfd *fds, size_t max, int *ti
             next = f->pending[i].deadline_ms;
     if (next == UINT64_MAX)
         return n;
-    now = now_ms();
+    now = (uint64_t)rl_now_ms();
     next = next > now ? next - now : 0;
     if (next > INT_MAX)
         next = INT_MAX;
@@ -541,7 +532,7 @@ rl_dns_fwd_dispatch(struct rl_dns_fwd *f, const struct pollfd *fds, size_t n)
         if (fds[i].fd == f->fd4 || fds[i].fd == f->fd6)
             read_answers(f, fds[i].fd);
     }
-    now = now_ms();
+    now = (uint64_t)rl_now_ms();
     for (size_t i = 0; i < PENDING_MAX; i++) {
         struct pending *p = &f->pending[i];
         if (!p->used || p->deadline_ms > now)

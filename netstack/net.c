@@ -50,14 +50,6 @@ struct rl_net {
     size_t idx_tap, idx_dns, n_dns, idx_fwd, idx_slirp;
 };
 
-static int64_t
-now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 int
 rl_net_addrs(const struct rl_net_opts *opts, struct rl_net_addrs *ret, rl_error_t *err)
 {
@@ -106,7 +98,7 @@ guest_error(const char *msg, void *opaque)
 static int64_t
 clock_get_ns(void *opaque)
 {
-    return now_ns();
+    return rl_now_ns();
 }
 
 static struct timer *
@@ -395,7 +387,7 @@ static void
 fill(void *data, struct rl_pollset *set, int *timeout)
 {
     struct rl_net *n = data;
-    int64_t now_ms = now_ns() / 1000000;
+    int64_t now_ms = rl_now_ms();
     uint32_t t = *timeout < 0 ? UINT32_MAX : (uint32_t)*timeout;
 
     n->set = set;
@@ -444,7 +436,7 @@ read_frames(struct rl_net *n)
 static void
 run_timers(struct rl_net *n)
 {
-    int64_t now_ms = now_ns() / 1000000;
+    int64_t now_ms = rl_now_ms();
     bool again = true;
 
     /* A callback may free or arm timers: start over after each. */

@@ -417,14 +417,6 @@ pump(int src, int dst, struct dir *d)
     return true;
 }
 
-static int64_t
-now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Datagrams from clients to the container: each client its own flow. */
 static void
 udp_in(struct rl_portfwd *f, struct listener *l)
@@ -459,7 +451,7 @@ udp_in(struct rl_portfwd *f, struct listener *l)
             f->flows = xrealloc(f->flows, (f->n_flows + 1) * sizeof(*f->flows));
             f->flows[f->n_flows++] = fl;
         }
-        fl->last_ms = now_ms();
+        fl->last_ms = rl_now_ms();
         (void)send(fl->fd, f->dgram, (size_t)n, 0);
     }
 }
@@ -472,7 +464,7 @@ udp_out(struct rl_portfwd *f, struct flow *fl)
         ssize_t n = recv(fl->fd, f->dgram, 65536, 0);
         if (n < 0)
             return;
-        fl->last_ms = now_ms();
+        fl->last_ms = rl_now_ms();
         (void)sendto(fl->l->fd, f->dgram, (size_t)n, 0, (struct sockaddr *)&fl->client,
                      fl->client_len);
     }
@@ -547,7 +539,7 @@ rl_portfwd_dispatch(struct rl_portfwd *f, const struct pollfd *fds, size_t n)
             c->dead = true;
     }
     {
-        int64_t now = now_ms();
+        int64_t now = rl_now_ms();
         size_t keep = 0;
         for (size_t i = 0; i < f->n_flows; i++) {
             struct flow *fl = f->flows[i];
