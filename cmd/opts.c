@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "caps.h"
+#include "cgroup.h"
 #include "fs.h"
 #include "opts.h"
 
@@ -1014,35 +1015,6 @@ rl_secopts_release(struct rl_secopts *s)
 
 /* ------------------------------------------------------------------ resource limits */
 
-/* A cpuset list: "0-3,5,7-8". */
-static bool
-cpuset_list_ok(const char *s)
-{
-    const char *p = s;
-
-    if (!*p)
-        return false;
-    for (;;) {
-        char *end;
-        unsigned long a = strtoul(p, &end, 10), b;
-        if (end == p || *p == '-' || *p == '+' || a > 8191)
-            return false;
-        p = end;
-        if (*p == '-') {
-            p++;
-            b = strtoul(p, &end, 10);
-            if (end == p || *p == '-' || *p == '+' || b < a || b > 8191)
-                return false;
-            p = end;
-        }
-        if (*p == '\0')
-            return true;
-        if (*p != ',')
-            return false;
-        p++;
-    }
-}
-
 int
 rl_parse_resource(json_t *res, const char *name, const char *arg, rl_error_t *err)
 {
@@ -1068,14 +1040,12 @@ rl_parse_resource(json_t *res, const char *name, const char *arg, rl_error_t *er
         return 0;
     }
     if (strcmp(name, "cpus") == 0) {
-        char *end;
-        double d = strtod(arg, &end);
-        if (end == arg || *end || !(d > 0) || d > 1024)
-            return rl_make_error(err, 0, "--cpus: '%s' is not a number of CPUs (0.01 to 1024)",
-                                 arg);
-        if (d < 0.01)
-            return rl_make_error(err, 0, "--cpus: '%s' is below the minimum of 0.01", arg);
-        json_object_set_new(res, "NanoCpus", json_integer((json_int_t)(d * 1e9 + 0.5)));
+        int64_t quota;
+        uint64_t period;
+        if (rl_cgroup_parse_cpus(arg, &quota, &period, err) < 0)
+            return -1;
+        json_object_set_new(res, "NanoCpus",
+                            json_integer((json_int_t)(quota * (1000000000 / (int64_t)period))));
         return 0;
     }
     if (strcmp(name, "cpu-shares") == 0) {
@@ -1110,8 +1080,8 @@ rl_parse_resource(json_t *res, const char *name, const char *arg, rl_error_t *er
         return 0;
     }
     if (strcmp(name, "cpuset-cpus") == 0 || strcmp(name, "cpuset-mems") == 0) {
-        if (!cpuset_list_ok(arg))
-            return rl_make_error(err, 0, "--%s: '%s' is not a list like 0-3,5", name, arg);
+        if (rl_cgroup_check_cpuset(arg, err) < 0)
+            return rl_error_wrap(err, "--%s", name);
         json_object_set_new(res, name[7] == 'c' ? "CpusetCpus" : "CpusetMems", json_string(arg));
         return 0;
     }

@@ -794,6 +794,109 @@ test_security_opt(void)
        "release empties the options");
 }
 
+/* --memory, --cpus, ... into podman's HostConfig names; the limits together. */
+static void
+test_resources(void)
+{
+    static const struct {
+        const char *name, *arg, *key;
+        long long want; /* the number kept, or -99 for the string ARG itself */
+    } good[] = {
+        { "memory", "256m", "Memory", 268435456LL },
+        { "memory", "1.5g", "Memory", 1610612736LL },
+        { "memory-swap", "-1", "MemorySwap", -1 },
+        { "memory-swap", "1g", "MemorySwap", 1073741824LL },
+        { "memory-reservation", "64m", "MemoryReservation", 67108864LL },
+        { "cpus", "1.5", "NanoCpus", 1500000000LL },
+        { "cpus", "0.01", "NanoCpus", 10000000LL },
+        { "cpu-shares", "512", "CpuShares", 512 },
+        { "cpu-weight", "100", "CpuWeight", 100 },
+        { "cpu-period", "50000", "CpuPeriod", 50000 },
+        { "cpu-quota", "25000", "CpuQuota", 25000 },
+        { "cpuset-cpus", "0-2,4", "CpusetCpus", -99 },
+        { "cpuset-mems", "0", "CpusetMems", -99 },
+        { "pids-limit", "100", "PidsLimit", 100 },
+        { "pids-limit", "-1", "PidsLimit", 0 },
+        { "pids-limit", "0", "PidsLimit", 0 },
+        { "blkio-weight", "300", "BlkioWeight", 300 },
+    };
+    static const struct {
+        const char *name, *arg, *want;
+    } bad[] = {
+        { "memory", "1m", "minimum memory limit is 6MB" },
+        { "memory", "abc", "--memory" },
+        { "memory", "0", "positive size" },
+        { "memory-swap", "-2", "--memory-swap" },
+        { "cpus", "0", "not a number of CPUs" },
+        { "cpus", "-1", "not a number of CPUs" },
+        { "cpus", "abc", "not a number of CPUs" },
+        { "cpus", "2000", "not a number of CPUs" },
+        { "cpu-shares", "1", "2 to 262144" },
+        { "cpu-weight", "10001", "1 to 10000" },
+        { "cpu-period", "999", "1000 to 1000000" },
+        { "cpu-quota", "10", "at least 1000" },
+        { "cpuset-cpus", "3-1", "--cpuset-cpus" },
+        { "cpuset-mems", "a", "--cpuset-mems" },
+        { "cpuset-cpus", "", "--cpuset-cpus" },
+        { "pids-limit", "-2", "--pids-limit" },
+        { "pids-limit", "x", "--pids-limit" },
+        { "blkio-weight", "5", "10 to 1000" },
+        { "blkio-weight", "1001", "10 to 1000" },
+        { "nosuch", "1", "not a resource limit" },
+    };
+    static const struct {
+        const char *json, *want; /* WANT NULL: accepted */
+    } together[] = {
+        { "{\"Memory\": 67108864, \"MemorySwap\": 134217728}", NULL },
+        { "{\"Memory\": 67108864, \"MemorySwap\": -1}", NULL },
+        { "{\"MemorySwap\": -1}", NULL },
+        { "{\"MemorySwap\": 134217728}", "needs --memory" },
+        { "{\"Memory\": 67108864, \"MemorySwap\": 33554432}", "at least --memory" },
+        { "{\"Memory\": 67108864, \"MemoryReservation\": 134217728}", "at most --memory" },
+        { "{\"NanoCpus\": 1000000000, \"CpuQuota\": 50000}", "cannot be set together" },
+        { "{\"NanoCpus\": 1000000000, \"CpuPeriod\": 50000}", "cannot be set together" },
+        { "{\"CpuShares\": 512, \"CpuWeight\": 10}", "cannot be set together" },
+        { "{\"CpuQuota\": 50000, \"CpuPeriod\": 100000}", NULL },
+    };
+
+    for (size_t i = 0; i < RL_ARRAY_SIZE(good); i++) {
+        rl_error_t err = NULL;
+        json_t *res = json_object();
+        json_t *v;
+        ok(rl_parse_resource(res, good[i].name, good[i].arg, &err) == 0, "--%s %s: %s",
+           good[i].name, good[i].arg, msg(&err));
+        v = json_object_get(res, good[i].key);
+        if (good[i].want == -99)
+            is_str(json_string_value(v), good[i].arg, "--%s %s: %s", good[i].name, good[i].arg,
+                   good[i].key);
+        else
+            is_int(json_integer_value(v), good[i].want, "--%s %s: %s", good[i].name, good[i].arg,
+                   good[i].key);
+        json_decref(res);
+    }
+    for (size_t i = 0; i < RL_ARRAY_SIZE(bad); i++) {
+        rl_error_t err = NULL;
+        json_t *res = json_object();
+        ok(rl_parse_resource(res, bad[i].name, bad[i].arg, &err) < 0, "--%s '%s' is refused",
+           bad[i].name, bad[i].arg);
+        ok(json_object_size(res) == 0, "--%s '%s': nothing kept", bad[i].name, bad[i].arg);
+        like(msg(&err), bad[i].want, "--%s '%s': the message", bad[i].name, bad[i].arg);
+        json_decref(res);
+    }
+    for (size_t i = 0; i < RL_ARRAY_SIZE(together); i++) {
+        rl_error_t err = NULL;
+        json_t *res = json_loads(together[i].json, 0, NULL);
+        int r = rl_resources_check(res, &err);
+        if (together[i].want) {
+            ok(r < 0, "%s is refused", together[i].json);
+            like(msg(&err), together[i].want, "%s: the message", together[i].json);
+        } else {
+            ok(r == 0, "%s is accepted: %s", together[i].json, msg(&err));
+        }
+        json_decref(res);
+    }
+}
+
 int
 main(void)
 {
@@ -815,6 +918,7 @@ main(void)
     test_cap();
     test_labels();
     test_security_opt();
+    test_resources();
     if (chdir("/") < 0 || rl_rm_rf(tmpdir, &err) < 0)
         printf("# cleanup failed: %s\n", msg(&err));
     done_testing();
