@@ -570,14 +570,23 @@ rl_ctr_limits_of(json_t *res, struct rl_cgroup_limits *l)
 int
 rl_ctr_cgroup_base(bool required, struct rl_cgroup_base *ret, rl_error_t *err)
 {
+    /* A host without a usable cgroup v2 stays so: the answer is kept for this process (and
+     * the monitor it forks), as a start asks up to three times. Not being delegated may
+     * change (a systemd scope), so that is asked again. */
+    static char *unusable;
     cleanup_free char *mi = NULL;
     cleanup_free char *pc = NULL;
 
+    if (unusable)
+        return required ? rl_make_plain_error(err, ENOTSUP, "%s", unusable) : 0;
     if (rl_read_file("/proc/self/mountinfo", 1 << 22, &mi, NULL, err) < 0
         || rl_read_file("/proc/self/cgroup", 1 << 16, &pc, NULL, err) < 0)
         return -1;
-    if (rl_cgroup_base_find(mi, pc, "/", geteuid(), ret, err) < 0)
+    if (rl_cgroup_base_find(mi, pc, "/", geteuid(), ret, err) < 0) {
+        if ((*err)->status == ENOTSUP)
+            unusable = xstrdup((*err)->msg);
         return required ? -1 : (rl_error_release(err), 0);
+    }
     return 1;
 }
 
