@@ -597,3 +597,21 @@ time.sleep(300)' "$hp3"
         sh -c "wget -q -O - http://$host/debian/dists/bookworm/Release | head -c 200"
     assert "$output" =~ "Origin: Debian" "downloaded through the user-mode network"
 }
+
+@test "network: a host peer that goes away does not end the monitor (no SIGPIPE)" {
+    local port
+    port=$(free_port)
+    # A server on the host's loopback that takes a little and closes.
+    host_bg closer python3 -c "import socket; s = socket.socket(); \
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', $port)); \
+s.listen()
+for n in range(8):
+    c, _ = s.accept(); [c.recv(65536) for _ in range(16 * n + 1)]; c.close()"
+    wait_listening "$port"
+    # The container keeps sending: libslirp writes into the closed socket (EPIPE), eight
+    # times, as the moment the server closes decides whether it happens.
+    run_rl run --rm --network slirp:allow_host_loopback=true "$IMG_BUSYBOX" \
+        sh -c "for i in 1 2 3 4 5 6 7 8; do yes | nc 10.0.2.2 $port >/dev/null 2>&1; done
+               sleep 1; echo still-here"
+    assert "$output" == "still-here" "the container ran on, and rl with it"
+}
